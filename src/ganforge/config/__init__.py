@@ -1,0 +1,20 @@
+"""Typed config, presets, YAML files and `key=value` overrides."""
+
+from .parse import (
+    ConfigError,
+    apply_overrides,
+    from_dict,
+    load_yaml,
+    parse_override,
+    save_yaml,
+    set_key,
+    to_dict,
+    update_from_dict,
+)
+from .schema import Config, DataConfig, LossConfig, ModelConfig, OptimConfig, OutputConfig, RegConfig, TrainConfig
+
+__all__ = [
+    "Config", "ConfigError", "DataConfig", "LossConfig", "ModelConfig", "OptimConfig", "OutputConfig", "RegConfig",
+    "TrainConfig", "apply_overrides", "from_dict", "load_yaml", "parse_override", "save_yaml", "set_key",
+    "to_dict", "update_from_dict",
+]

@@ -1,0 +1,94 @@
+"""Typed configuration: one dataclass per component, defaults in one place.
+
+The flow of a run reads top to bottom: data -> model -> loss (+ regularisers) -> optimiser -> training -> output.
+Every field says what it does and what 0/None means. Names that are looked up in a registry (dataset, model,
+loss) are checked against that registry by :func:`ganforge.config.validate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass
+class DataConfig:
+    name: str = "grid25"            # dataset: a 2-D toy (ring8, grid25, ...), digits, mnist, folder, points
+    path: str | None = None         # folder of images, point file (.npy/.csv) or MNIST directory; None = default
+    resolution: int | None = None   # images are resized/cropped to this; None = the dataset's native size
+    channels: int | None = None     # folder images: 1 (grayscale) or 3 (RGB); None = the dataset's default
+    split: Literal["train", "test"] = "train"
+    root: str | None = None         # cache for downloaded data; None = $GANFORGE_HOME or ~/.cache/ganforge
+
+
+@dataclass
+class ModelConfig:
+    name: str = "mlp"               # architecture family from the model registry: mlp, dcgan
+    z_dim: int = 64                 # latent size; z ~ N(0, I)
+    g_width: int = 256              # mlp: hidden units; dcgan: channels at the finest resolution (doubled per level)
+    d_width: int = 256
+    g_depth: int = 3                # mlp: hidden layers (dcgan: set by the resolution)
+    d_depth: int = 3
+    g_batchnorm: bool = False       # mlp only: BatchNorm in G's hidden layers (DCGAN always uses it, as the paper)
+    d_batchnorm: bool = False       # mlp only: BatchNorm in D's hidden layers
+    channels_last: bool = False     # dcgan: NHWC memory format (faster convolutions on some CPUs and GPUs)
+
+
+@dataclass
+class LossConfig:
+    name: str = "ns"                # adversarial loss from the loss registry: minimax, ns, wgan, lsgan, hinge
+
+
+@dataclass
+class RegConfig:
+    gp_weight: float = 0.0          # WGAN-GP penalty weight lambda on interpolates (Gulrajani 2017); 0 disables
+    gp_center: float = 1.0          # target gradient norm of that penalty (1 = WGAN-GP)
+    clip: float = 0.0               # clip every D weight into [-clip, clip] after each D step (WGAN); 0 disables
+
+
+@dataclass
+class OptimConfig:
+    name: Literal["adam", "rmsprop", "sgd"] = "adam"
+    g_lr: float = 2e-4              # separate rates for G and D (TTUR, Heusel 2017)
+    d_lr: float = 2e-4
+    beta1: float = 0.5              # adam only
+    beta2: float = 0.999            # adam only
+    momentum: float = 0.0           # sgd / rmsprop momentum
+    lr_decay: Literal["none", "linear"] = "none"  # linear: both rates fall to 0 at the last step
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 2000               # generator updates
+    batch_size: int = 128
+    n_critic: int = 1               # D updates per G update (k in Goodfellow 2014 Algorithm 1)
+    ema: float = 0.0                # decay of the EMA copy of G's weights (G_ema); 0 disables
+    ema_start: int = 0              # G step from which G_ema starts averaging (before it, G_ema copies G)
+    seed: int = 0
+    device: str = "auto"            # auto (cuda when available), cpu, cuda, cuda:1, ...
+    log_every: int = 50             # scalars to console / metrics.jsonl every N G steps
+    sample_every: int = 500         # sample grid / 2-D scatter every N G steps; 0 = only at the end
+    eval_every: int = 500           # 2-D quality metrics every N G steps; 0 = only at the end
+    ckpt_every: int = 1000          # checkpoint every N G steps; 0 = only at the end (and on Ctrl-C)
+    threads: int = 0                # torch CPU threads; 0 = torch's default
+
+
+@dataclass
+class OutputConfig:
+    dir: str = "runs"               # parent folder of run directories
+    name: str | None = None         # run directory name; None = <preset>-<data>-<timestamp>
+    progress: bool = True           # tqdm progress bar with live losses
+    tensorboard: bool = True        # also log to TensorBoard when the tensorboard package is installed
+    n_samples: int = 64             # images in each sample grid (fixed noise)
+
+
+@dataclass
+class Config:
+    preset: str = "custom"          # the preset this config started from (recorded, not applied again)
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    reg: RegConfig = field(default_factory=RegConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)

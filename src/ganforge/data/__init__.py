@@ -1,0 +1,26 @@
+"""Datasets, found by name: ``build_dataset(DataConfig(name="grid25"))``.
+
+Every builder takes the :class:`~ganforge.config.DataConfig` and returns an ImageDataset, PointDataset or
+ToyDistribution (see :mod:`ganforge.data.base`); batches are float in [-1, 1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..config.schema import DataConfig
+from ..registry import Registry
+from .base import BatchStream, DataError, Dataset, ImageDataset, PointDataset, ToyDistribution
+
+DATASETS: Registry[Callable[[DataConfig], Dataset]] = Registry("dataset")
+
+# Importing the modules registers their datasets.
+from . import toy2d  # noqa: E402, F401
+
+
+def build_dataset(cfg: DataConfig) -> Dataset:
+    return DATASETS.get(cfg.name)(cfg)
+
+
+__all__ = ["DATASETS", "BatchStream", "DataError", "Dataset", "ImageDataset", "PointDataset", "ToyDistribution",
+           "build_dataset"]
