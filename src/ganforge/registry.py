@@ -18,7 +18,7 @@ T = TypeVar("T")
 def unknown_name_message(kind: str, name: str, known: list[str]) -> str:
     """The one wording for every 'unknown X' error: what was asked, the nearest match, every valid choice."""
     close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint = f"; did you mean '{close[0]}'?" if close else ";"
     return f"unknown {kind} '{name}'{hint} known: {', '.join(sorted(known))}"
 
 

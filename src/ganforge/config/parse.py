@@ -8,6 +8,7 @@ Every unknown key and every value of the wrong type is a :class:`ConfigError` th
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
 import typing
 from pathlib import Path
@@ -15,7 +16,6 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
-from ..registry import unknown_name_message
 from .schema import Config
 
 
@@ -92,13 +92,17 @@ def set_key(cfg: Any, dotted: str, value: Any) -> None:
     for i, part in enumerate(parts):
         hints = _fields(node)
         if part not in hints:
-            where = ".".join(path) or "config"
-            raise ConfigError(unknown_name_message(f"key in {where}", ".".join([*path, part]), list(hints)))
+            full = ".".join([*path, part])
+            close = difflib.get_close_matches(part, list(hints), n=1)
+            hint = f"; did you mean '{'.'.join([*path, close[0]])}'?" if close else ""
+            where = f" in '{'.'.join(path)}'" if path else ""
+            raise ConfigError(f"unknown key '{full}'{hint} known{where}: {', '.join(sorted(hints))}")
         path.append(part)
         if i == len(parts) - 1:
             if dataclasses.is_dataclass(getattr(node, part)):
                 if not isinstance(value, dict):
-                    raise ConfigError(f"'{dotted}' is a section; set one of its keys: {', '.join(_fields(getattr(node, part)))}")
+                    keys = ", ".join(_fields(getattr(node, part)))
+                    raise ConfigError(f"'{dotted}' is a section; set one of its keys: {keys}")
                 for k, v in value.items():
                     set_key(cfg, f"{dotted}.{k}", v)
             else:

@@ -23,14 +23,13 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    name: str = "mlp"               # architecture family from the model registry: mlp, dcgan
-    z_dim: int = 64                 # latent size; z ~ N(0, I)
-    g_width: int = 256              # mlp: hidden units; dcgan: channels at the finest resolution (doubled per level)
-    d_width: int = 256
-    g_depth: int = 3                # mlp: hidden layers (dcgan: set by the resolution)
+    name: str = "auto"              # model registry name: mlp, dcgan; auto = mlp for 2-D points, dcgan for images
+    z_dim: int | None = None        # latent size, z ~ N(0, I); None = the family's default (mlp 64, dcgan 100)
+    g_width: int | None = None      # mlp: hidden units (default 256); dcgan: channels at the finest level (default 64),
+    d_width: int | None = None      #   doubled at each coarser level, as in Radford et al. 2016
+    g_depth: int = 3                # mlp only: hidden layers (DCGAN's depth follows from the resolution)
     d_depth: int = 3
-    g_batchnorm: bool = False       # mlp only: BatchNorm in G's hidden layers (DCGAN always uses it, as the paper)
-    d_batchnorm: bool = False       # mlp only: BatchNorm in D's hidden layers
+    g_batchnorm: bool = False       # mlp only: BatchNorm in G's hidden layers (DCGAN always has it, as the paper)
     channels_last: bool = False     # dcgan: NHWC memory format (faster convolutions on some CPUs and GPUs)
 
 

@@ -15,12 +15,13 @@ from .base import BatchStream, DataError, Dataset, ImageDataset, PointDataset, T
 DATASETS: Registry[Callable[[DataConfig], Dataset]] = Registry("dataset")
 
 # Importing the modules registers their datasets.
-from . import toy2d  # noqa: E402, F401
+from . import digits, folder, mnist, points, toy2d  # noqa: E402, F401
+from .fetchers import fetch  # noqa: E402
 
 
 def build_dataset(cfg: DataConfig) -> Dataset:
     return DATASETS.get(cfg.name)(cfg)
 
 
-__all__ = ["DATASETS", "BatchStream", "DataError", "Dataset", "ImageDataset", "PointDataset", "ToyDistribution",
-           "build_dataset"]
+__all__ = ["DATASETS", "BatchStream", "DataError", "Dataset", "ImageDataset", "PointDataset",
+           "ToyDistribution", "build_dataset", "fetch"]

@@ -1,0 +1,83 @@
+"""The Python API: ``ganforge.train(config)`` and ``ganforge.load(checkpoint)``.
+
+    import ganforge
+    result = ganforge.train(preset="wgan-gp", data="ring8", overrides=["train.steps=3000"])
+    G = ganforge.load(result.checkpoint)
+    points = G.sample(1000, seed=0)       # [1000, 2] in data coordinates; images come as [N, C, H, W] in [-1, 1]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from .artifacts.checkpoint import load_checkpoint
+from .config import Config, from_dict
+from .config.presets import build_config
+from .models import DataSpec, build_models
+from .training.engine import RunResult, Trainer, resolve_device, resume_trainer
+
+
+def train(config: Config | dict[str, Any] | None = None, *, preset: str | None = None, data: str | None = None,
+          overrides: Iterable[str] = (), run_dir: str | Path | None = None,
+          resume: str | Path | None = None) -> RunResult:
+    """Train one run and return where its artifacts are.
+
+    `config` is a Config (or nested dict) used as is; otherwise one is built from `preset`, `data` and `key=value`
+    `overrides`. `resume` continues a run directory or checkpoint exactly where it stopped (overrides may extend
+    train.steps).
+    """
+    if resume is not None:
+        return resume_trainer(resume, list(overrides)).fit()
+    if config is None:
+        config = build_config(preset, data, overrides)
+    elif isinstance(config, dict):
+        config = from_dict(config)
+    return Trainer(config, run_dir=run_dir).fit()
+
+
+class LoadedGenerator:
+    """A trained generator from a checkpoint: needs no dataset and no config file.
+
+    Calling it maps latents to samples: ``G(z)`` with z [N, z_dim]; ``G.sample(n, seed)`` draws z itself.
+    Points come back in data coordinates, images as [N, C, H, W] floats in [-1, 1].
+    """
+
+    def __init__(self, state: dict[str, Any], use_ema: bool = True, device: str = "cpu") -> None:
+        self.config: Config = from_dict(state["config"])
+        self.step: int = int(state["step"])
+        self.data: dict[str, Any] = state["data"]
+        self.spec = DataSpec.from_dict(self.data["spec"])
+        self.device = resolve_device(device)
+        G, _ = build_models(self.config.model, self.spec)
+        weights = state["G_ema"] if use_ema and state.get("G_ema") is not None else state["G"]
+        self.uses_ema = weights is state.get("G_ema")
+        G.load_state_dict(weights)
+        self.G: nn.Module = G.to(self.device).eval().requires_grad_(False)
+        self.z_dim: int = G.z_dim
+
+    @torch.no_grad()
+    def __call__(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+        if z.ndim != 2 or z.shape[1] != self.z_dim:
+            raise ValueError(f"z must be [N, {self.z_dim}], got {tuple(z.shape)}")
+        out = torch.cat([self.G(chunk.to(self.device), c) for chunk in z.split(1024)]).cpu()
+        return out * self.data["scale"] if self.spec.kind == "points" else out
+
+    def sample(self, n: int, seed: int = 0) -> Tensor:
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        z = torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(seed))
+        return self(z)
+
+    def __repr__(self) -> str:
+        return (f"LoadedGenerator({self.config.preset} on {self.data['name']}, step {self.step}, "
+                f"{'G_ema' if self.uses_ema else 'G'}, z_dim {self.z_dim})")
+
+
+def load(checkpoint: str | Path, use_ema: bool = True, device: str = "cpu") -> LoadedGenerator:
+    """The generator of a checkpoint file or run directory (G_ema when the run kept one and `use_ema`)."""
+    return LoadedGenerator(load_checkpoint(checkpoint), use_ema=use_ema, device=device)

@@ -1,0 +1,1 @@
+"""What a run leaves behind: checkpoints, sample grids, scatter plots, loss curves."""

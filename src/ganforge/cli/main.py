@@ -1,0 +1,173 @@
+"""The command line: thin wrappers that parse, build a config and call the library.
+
+    ganforge train [--preset P] [--data D] [--config FILE] [--out DIR] [--resume RUN] [key=value ...]
+    ganforge sample CHECKPOINT --n N --out FILE       (.png grid/scatter, .npz images, .npy/.csv points)
+    ganforge presets | info CHECKPOINT | data fetch NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganforge", description="Train, evaluate and understand GANs.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a GAN (default: the demo on the 25-Gaussian grid)",
+                       description="Train a GAN. Later settings win: preset < --config < --data < key=value.")
+    t.add_argument("--preset", help="a preset from `ganforge presets`")
+    t.add_argument("--data", help="dataset: ring8, grid25, spiral, swissroll, moons, checkerboard, points, digits, "
+                                  "mnist, folder")
+    t.add_argument("--config", help="a YAML file of config keys")
+    t.add_argument("--out", help="the run directory (default: runs/<preset>-<data>-<time>)")
+    t.add_argument("--resume", metavar="RUN", help="continue a run directory or checkpoint exactly")
+    t.add_argument("overrides", nargs="*", metavar="key=value", help="e.g. train.steps=2000 optim.g_lr=1e-4")
+
+    s = sub.add_parser("sample", help="draw samples from a checkpoint (no dataset needed)")
+    s.add_argument("checkpoint", help="checkpoint file or run directory")
+    s.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    s.add_argument("--out", required=True, help="file: .png (grid or scatter), .npz (images), .npy/.csv (points)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--no-ema", action="store_true", help="use G instead of G_ema")
+    s.add_argument("--device", default="cpu")
+
+    sub.add_parser("presets", help="list the presets as a table")
+
+    i = sub.add_parser("info", help="describe a checkpoint")
+    i.add_argument("checkpoint")
+
+    d = sub.add_parser("data", help="dataset utilities")
+    dsub = d.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    f = dsub.add_parser("fetch", help="download/cache a dataset (mnist)")
+    f.add_argument("name")
+    f.add_argument("--root", help="cache folder (default $GANFORGE_HOME or ~/.cache/ganforge)")
+    return p
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..api import train
+    from ..config import ConfigError
+    from ..config.presets import build_config
+
+    overrides = list(args.overrides)
+    if args.resume:
+        if args.preset or args.data or args.config:
+            raise ConfigError("--resume takes the run's own config; give only key=value overrides (e.g. "
+                              "train.steps=4000)")
+        result = train(resume=args.resume, overrides=overrides)
+    else:
+        cfg = build_config(args.preset, args.data, overrides, config_file=args.config)
+        result = train(cfg, run_dir=args.out)
+    print(result.run_dir)
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+
+    from ..api import load
+    from ..artifacts.plots import save_image_grid, save_scatter
+
+    out = Path(args.out)
+    G = load(args.checkpoint, use_ema=not args.no_ema, device=args.device)
+    suffix = out.suffix.lower()
+    allowed = {"images": (".png", ".npz"), "points": (".png", ".npy", ".csv")}[G.spec.kind]
+    if suffix not in allowed:
+        raise ValueError(f"--out {out}: for {G.spec.kind} use one of {', '.join(allowed)}")
+    x = G.sample(args.n, seed=args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if G.spec.kind == "images":
+        if suffix == ".png":
+            save_image_grid(x, out)
+        else:
+            images = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
+            np.savez_compressed(out, images=images)
+    else:
+        pts = x.numpy()
+        if suffix == ".png":
+            save_scatter(x, out, title=f"{args.n} samples, {G}")
+        elif suffix == ".npy":
+            np.save(out, pts)
+        else:
+            np.savetxt(out, pts, delimiter=",", header="x,y", comments="")
+    print(f"wrote {args.n} samples to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from ..artifacts.checkpoint import load_checkpoint, resolve_checkpoint_path
+
+    path = resolve_checkpoint_path(args.checkpoint)
+    state = load_checkpoint(path)
+    cfg = state["config"]
+    n_g = sum(v.numel() for v in state["G"].values() if hasattr(v, "numel"))
+    n_d = sum(v.numel() for v in state["D"].values() if hasattr(v, "numel"))
+    spec = state["data"]["spec"]
+    lines = [
+        f"checkpoint   {path}",
+        f"format       {state['format']} v{state['version']} (ganforge {state.get('ganforge_version', '?')})",
+        f"step         {state['step']} of {cfg['train']['steps']}",
+        f"preset       {cfg['preset']}",
+        f"data         {state['data']['name']} {spec['kind']} {spec['shape']}",
+        f"model        {cfg['model']['name']} (G {n_g:,} / D {n_d:,} values)",
+        f"loss         {cfg['loss']['name']}",
+        f"optimiser    {cfg['optim']['name']} g_lr {cfg['optim']['g_lr']} d_lr {cfg['optim']['d_lr']}",
+        f"G_ema        {'yes, decay ' + str(cfg['train']['ema']) if state.get('G_ema') is not None else 'no'}",
+    ]
+    metrics = path.parent.parent / "metrics.json"
+    if metrics.is_file():
+        lines.append(f"metrics      {json.loads(metrics.read_text())}")
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from ..data import fetch
+
+    path = fetch(args.name, root=args.root)
+    print(path)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from ..artifacts.checkpoint import CheckpointError
+    from ..config import ConfigError
+    from ..data import DataError
+    from ..training.engine import TrainingDiverged, TrainingInterrupted
+
+    try:
+        if args.command == "train":
+            return cmd_train(args)
+        if args.command == "sample":
+            return cmd_sample(args)
+        if args.command == "presets":
+            from ..config.presets import preset_table
+
+            print(preset_table())
+            return 0
+        if args.command == "info":
+            return cmd_info(args)
+        if args.command == "data":
+            return cmd_data(args)
+    except TrainingDiverged as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_DIVERGED
+    except TrainingInterrupted as err:
+        print(f"stopped: {err}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ConfigError, DataError, CheckpointError, KeyError, ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

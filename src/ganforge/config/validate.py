@@ -1,0 +1,49 @@
+"""Checks that need more than a type: names against their registries, numbers against their ranges."""
+
+from __future__ import annotations
+
+from .parse import ConfigError
+from .schema import Config
+
+
+def validate(cfg: Config) -> Config:
+    """Raise ConfigError naming the key, the bad value and what would be valid."""
+    from ..data import DATASETS
+    from ..losses import LOSSES
+    from ..models import MODELS
+
+    for key, name, registry in (("data.name", cfg.data.name, DATASETS), ("loss.name", cfg.loss.name, LOSSES)):
+        if name not in registry:
+            raise ConfigError(f"bad value for '{key}': " + _unknown(registry, name))
+    if cfg.model.name != "auto" and cfg.model.name not in MODELS:
+        raise ConfigError("bad value for 'model.name': " + _unknown(MODELS, cfg.model.name) + ", auto")
+
+    t, o = cfg.train, cfg.optim
+    positive = {"train.steps": t.steps, "train.batch_size": t.batch_size, "train.n_critic": t.n_critic,
+                "train.log_every": t.log_every, "optim.g_lr": o.g_lr, "optim.d_lr": o.d_lr,
+                "output.n_samples": cfg.output.n_samples}
+    for key, value in positive.items():
+        if not value > 0:
+            raise ConfigError(f"'{key}' must be > 0, got {value}")
+    non_negative = {"train.sample_every": t.sample_every, "train.eval_every": t.eval_every,
+                    "train.ckpt_every": t.ckpt_every, "train.ema_start": t.ema_start, "train.threads": t.threads,
+                    "reg.gp_weight": cfg.reg.gp_weight, "reg.clip": cfg.reg.clip, "optim.momentum": o.momentum}
+    for key, value in non_negative.items():
+        if value < 0:
+            raise ConfigError(f"'{key}' must be >= 0, got {value}")
+    if not 0 <= t.ema < 1:
+        raise ConfigError(f"'train.ema' must be in [0, 1) (0 disables), got {t.ema}")
+    for key, value in (("optim.beta1", o.beta1), ("optim.beta2", o.beta2)):
+        if not 0 <= value < 1:
+            raise ConfigError(f"'{key}' must be in [0, 1), got {value}")
+    if cfg.model.z_dim is not None and cfg.model.z_dim < 1:
+        raise ConfigError(f"'model.z_dim' must be >= 1, got {cfg.model.z_dim}")
+    if not (t.device in ("auto", "cpu") or t.device.startswith("cuda") or t.device == "mps"):
+        raise ConfigError(f"bad value for 'train.device': '{t.device}'; use auto, cpu, cuda or cuda:N")
+    return cfg
+
+
+def _unknown(registry, name: str) -> str:
+    from ..registry import unknown_name_message
+
+    return unknown_name_message(registry.kind, name, registry.names())

@@ -1,0 +1,32 @@
+"""Networks, one family per file, found by name: ``MODELS.get("dcgan").build(model_cfg, spec)``.
+
+Every family builds a pair (G, D) with one calling convention:
+    G(z [N, z_dim], c=None) -> x   [N, 2] points or [N, C, H, W] images in [-1, 1]
+    D(x, c=None)            -> logits [N]  (higher = more real)
+``c`` is the conditioning input (class labels) that conditional families will read; unconditional ones ignore it.
+"""
+
+from __future__ import annotations
+
+from ..config.schema import ModelConfig
+from ..registry import Registry
+from .base import DataSpec, ModelFamily
+
+MODELS: Registry[ModelFamily] = Registry("model")
+
+from . import dcgan, mlp  # noqa: E402, F401  (register the families)
+
+
+def resolve_model_name(cfg: ModelConfig, spec: DataSpec) -> str:
+    """'auto' means the MLP for 2-D points and DCGAN for images."""
+    if cfg.name != "auto":
+        return cfg.name
+    return "mlp" if spec.kind == "points" else "dcgan"
+
+
+def build_models(cfg: ModelConfig, spec: DataSpec):
+    """(G, D) for the data described by `spec`, on the CPU, freshly initialised from the current torch seed."""
+    return MODELS.get(resolve_model_name(cfg, spec)).build(cfg, spec)
+
+
+__all__ = ["MODELS", "DataSpec", "ModelFamily", "build_models", "resolve_model_name"]

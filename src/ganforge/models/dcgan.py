@@ -1,0 +1,93 @@
+"""DCGAN (Radford, Metz & Chintala 2016): all-convolutional G and D.
+
+G: z [N, z_dim, 1, 1] -> ConvT(base x base) -> [ConvT 4x4 stride 2] x k -> tanh      channels halve per level
+D: x -> [Conv 4x4 stride 2] x k -> Conv(base x base) -> logit                         channels double per level
+BatchNorm everywhere except G's output and D's input layers; ReLU in G, LeakyReLU(0.2) in D; weights N(0, 0.02).
+The resolution r must be base * 2^k with base in 4..7, so 8, 16, 32, 64 (base 4) and 28 (MNIST, base 7) work.
+"""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from ..config.schema import ModelConfig
+from . import MODELS
+from .base import DataSpec, ModelFamily, resolved
+
+
+def pyramid(resolution: int) -> tuple[int, int]:
+    """(base, k) with resolution = base * 2^k, base in 4..7, k >= 1; ValueError listing valid sizes otherwise."""
+    valid = [b * 2**k for k in range(1, 5) for b in range(4, 8) if 8 <= b * 2**k <= 64]
+    for k in range(1, 5):
+        base, rem = divmod(resolution, 2**k)
+        if rem == 0 and 4 <= base <= 7 and 8 <= resolution <= 64:
+            return base, k
+    raise ValueError(f"dcgan supports square resolutions {sorted(set(valid))}; got {resolution} "
+                     f"(set data.resolution)")
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """Radford et al.: all weights N(0, 0.02); BatchNorm gains N(1, 0.02), biases 0."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+class DCGANGenerator(nn.Module):
+    def __init__(self, z_dim: int, out_shape: tuple[int, int, int], width: int) -> None:
+        super().__init__()
+        channels, resolution, _ = out_shape
+        base, k = pyramid(resolution)
+        self.z_dim, self.out_shape = z_dim, out_shape
+        widths = [width * 2 ** (k - 1 - i) for i in range(k)]  # e.g. k=3, width=64: 256 @4x4, 128 @8x8, 64 @16x16
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(z_dim, widths[0], base, 1, 0, bias=False),  # [N, w0, base, base]
+            nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
+        for c_in, c_out in zip(widths[:-1], widths[1:]):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]  # no BN at the output
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+        return self.net(z.view(z.shape[0], -1, 1, 1))  # [N, C, H, W] in [-1, 1]
+
+
+class DCGANDiscriminator(nn.Module):
+    def __init__(self, in_shape: tuple[int, int, int], width: int) -> None:
+        super().__init__()
+        channels, resolution, _ = in_shape
+        base, k = pyramid(resolution)
+        widths = [width * 2**i for i in range(k)]  # e.g. k=3: 64 @16x16, 128 @8x8, 256 @4x4
+        layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]  # no BN at input
+        for c_in, c_out in zip(widths[:-1], widths[1:]):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
+        layers += [nn.Conv2d(widths[-1], 1, base, 1, 0)]  # [N, 1, 1, 1]
+        self.net = nn.Sequential(*layers)
+        self.apply(dcgan_init)
+
+    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
+        return self.net(x).flatten()  # [N] logits
+
+
+def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
+    if spec.kind != "images":
+        raise ValueError("dcgan needs image data (digits, mnist, folder); for 2-D points use model.name=mlp")
+    c, h, w = spec.shape
+    if h != w:
+        raise ValueError(f"dcgan needs square images, got {h}x{w}")
+    p = resolved(cfg, z_dim=100, g_width=64, d_width=64)
+    G = DCGANGenerator(p["z_dim"], (c, h, w), p["g_width"])
+    D = DCGANDiscriminator((c, h, w), p["d_width"])
+    if cfg.channels_last:
+        import torch
+
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+    return G, D
+
+
+MODELS.add("dcgan", ModelFamily("dcgan", build, "Radford et al. 2016 convolutional G and D, 8 to 64 px"))

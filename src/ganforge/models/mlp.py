@@ -1,0 +1,66 @@
+"""Fully connected G and D (Goodfellow et al. 2014 used MLPs on MNIST; the 2-D toy literature uses them too).
+
+G: z -> [Linear -> (BatchNorm) -> ReLU] x depth -> Linear -> (tanh for images | identity for points)
+D: x -> [Linear -> LeakyReLU(0.2)] x depth -> Linear -> logit
+Images are flattened on the way into D and reshaped on the way out of G.
+"""
+
+from __future__ import annotations
+
+import math
+
+from torch import Tensor, nn
+
+from ..config.schema import ModelConfig
+from . import MODELS
+from .base import DataSpec, ModelFamily, resolved
+
+
+class MLPGenerator(nn.Module):
+    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int, depth: int, batchnorm: bool,
+                 tanh: bool) -> None:
+        super().__init__()
+        self.z_dim, self.out_shape = z_dim, out_shape
+        layers: list[nn.Module] = []
+        fan_in = z_dim
+        for _ in range(depth):
+            layers += [nn.Linear(fan_in, width)]
+            layers += [nn.BatchNorm1d(width)] if batchnorm else []
+            layers += [nn.ReLU()]
+            fan_in = width
+        layers += [nn.Linear(fan_in, math.prod(out_shape))]
+        layers += [nn.Tanh()] if tanh else []
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+        return self.net(z).view(-1, *self.out_shape)
+
+
+class MLPDiscriminator(nn.Module):
+    def __init__(self, in_shape: tuple[int, ...], width: int, depth: int) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        fan_in = math.prod(in_shape)
+        for _ in range(depth):
+            layers += [nn.Linear(fan_in, width), nn.LeakyReLU(0.2)]
+            fan_in = width
+        layers += [nn.Linear(fan_in, 1)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
+        return self.net(x.flatten(1)).squeeze(1)  # [N] logits
+
+
+def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
+    p = resolved(cfg, z_dim=64, g_width=256, d_width=256)
+    if cfg.g_depth < 1 or cfg.d_depth < 1:
+        raise ValueError(f"mlp needs model.g_depth and model.d_depth >= 1, got {cfg.g_depth}, {cfg.d_depth}")
+    G = MLPGenerator(p["z_dim"], spec.shape, p["g_width"], cfg.g_depth, cfg.g_batchnorm,
+                     tanh=spec.kind == "images")
+    D = MLPDiscriminator(spec.shape, p["d_width"], cfg.d_depth)
+    return G, D
+
+
+MODELS.add("mlp", ModelFamily("mlp", build, "fully connected G and D (2-D points or flattened images)"))
+
+__all__ = ["MLPDiscriminator", "MLPGenerator"]

@@ -1,0 +1,400 @@
+"""The training engine: alternating D and G updates (Goodfellow et al. 2014, Algorithm 1), with everything a
+run needs around them: seeding, devices, EMA, logging, samples, metrics, checkpoints, resume, signals.
+
+    for step in steps:
+        k times:  real, c <- data;  z ~ N(0, I);  D update (+ penalty, + clipping)      (n_critic = k)
+        z ~ N(0, I);  G update;  G_ema <- EMA(G)
+        every N steps: scalars, samples, 2-D metrics, checkpoint
+
+Exactness of resume: every random draw of training comes from generators whose states are checkpointed (the data
+stream's, the noise generator, torch's global CPU/CUDA state); samples and metrics use their own fixed generators,
+so looking at a run never changes it.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from .. import __version__
+from ..artifacts.checkpoint import load_checkpoint, save_checkpoint
+from ..artifacts.plots import save_curves, save_image_grid, save_scatter
+from ..config import Config, from_dict, save_yaml, to_dict
+from ..config.validate import validate
+from ..data import BatchStream, Dataset, ToyDistribution, build_dataset
+from ..losses import LOSSES
+from ..metrics.toy2d import mode_quality
+from ..models import DataSpec, build_models, resolve_model_name
+from ..tracking import RunLogger, read_jsonl
+from .ema import ema_copy, ema_update
+from .optim import build_optimizer, lr_factor, set_lr
+from .step import d_step, g_step
+
+N_TOY_EVAL = 2500  # samples for the PacGAN protocol
+
+
+class TrainingDiverged(RuntimeError):
+    """NaN or Inf in the losses or weights. The last good checkpoint is kept."""
+
+
+class TrainingInterrupted(RuntimeError):
+    """Ctrl-C or SIGTERM: a checkpoint was written at the last finished step."""
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"train.device={name} but CUDA is not available here; use train.device=cpu or auto")
+    return device
+
+
+def data_info(dataset: Dataset) -> dict[str, Any]:
+    """What a checkpoint keeps of the data so that sampling needs no dataset: shape, scale, modes."""
+    is_points = dataset.kind == "points"
+    return {
+        "name": dataset.name,
+        "spec": DataSpec(dataset.kind, tuple(dataset.shape), dataset.num_classes).to_dict(),
+        "scale": float(getattr(dataset, "scale", 1.0)) if is_points else 1.0,
+        "modes": getattr(dataset, "modes", None),
+        "std": getattr(dataset, "std", None),
+    }
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    checkpoint: Path
+    step: int
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+class Trainer:
+    """Owns G, D, G_ema, both optimisers, the data stream and the RNG states of one run."""
+
+    def __init__(self, cfg: Config, run_dir: str | Path | None = None, resume: dict[str, Any] | None = None) -> None:
+        validate(cfg)
+        self.cfg = cfg
+        t = cfg.train
+        if t.threads > 0:
+            torch.set_num_threads(t.threads)
+        self.device = resolve_device(t.device)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # exact resume is promised on CPU; on GPU we take the speed
+        self.dataset = build_dataset(cfg.data)
+        self.data = data_info(self.dataset)
+        self.spec = DataSpec.from_dict(self.data["spec"])
+
+        torch.manual_seed(t.seed)  # network initialisation
+        G, D = build_models(cfg.model, self.spec)
+        self.G, self.D = G.to(self.device), D.to(self.device)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema > 0 else None
+        self.opt_G = build_optimizer(self.G.parameters(), cfg.optim, cfg.optim.g_lr)
+        self.opt_D = build_optimizer(self.D.parameters(), cfg.optim, cfg.optim.d_lr)
+        self.loss = LOSSES.get(cfg.loss.name)
+        self.stream = BatchStream(self.dataset, t.batch_size, seed=t.seed, device=self.device)
+        self.noise = torch.Generator(device=self.device).manual_seed(t.seed + 1)  # z for training
+        self.z_dim = self.G.z_dim
+        fixed = torch.Generator().manual_seed(t.seed + 2)  # fixed z for sample grids and 2-D metrics
+        self.fixed_z = torch.randn(cfg.output.n_samples, self.z_dim, generator=fixed).to(self.device)
+        self.eval_z = torch.randn(N_TOY_EVAL, self.z_dim, generator=fixed).to(self.device)
+        self.step = 0
+        self.last_checkpoint: Path | None = None
+        self._bad = torch.zeros((), dtype=torch.bool, device=self.device)  # any non-finite loss since last check
+        self._window: dict[str, Tensor] = {}  # per-step scalars summed on the device until the next log step
+        self._window_steps = 0
+        if resume is not None:
+            self.load_state_dict(resume)
+        self.run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
+        self._stop_signal: str | None = None
+
+    # ---- state -------------------------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        rng: dict[str, Any] = {"torch_cpu": torch.get_rng_state(), "noise": self.noise.get_state(),
+                               "stream": self.stream.state_dict()}
+        if self.device.type == "cuda":
+            rng["torch_cuda"] = torch.cuda.get_rng_state(self.device)
+        return {
+            "ganforge_version": __version__,
+            "step": self.step,
+            "config": to_dict(self.cfg),
+            "data": self.data,
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "G_ema": self.G_ema.state_dict() if self.G_ema is not None else None,
+            "opt_G": self.opt_G.state_dict(),
+            "opt_D": self.opt_D.state_dict(),
+            "rng": rng,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(state["G_ema"] if state.get("G_ema") is not None else state["G"])
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        rng = state["rng"]
+        torch.set_rng_state(rng["torch_cpu"])
+        self.noise.set_state(rng["noise"].to(self.noise.device) if self.device.type == "cpu" else rng["noise"])
+        self.stream.load_state_dict(rng["stream"])
+        if self.device.type == "cuda" and "torch_cuda" in rng:
+            torch.cuda.set_rng_state(rng["torch_cuda"], self.device)
+        self.step = int(state["step"])
+
+    def save(self, name: str = "last.pt") -> Path:
+        """Atomic checkpoint; refuses to overwrite a good checkpoint with non-finite weights."""
+        if not all(torch.isfinite(p).all() for p in self.G.parameters()) or \
+                not all(torch.isfinite(p).all() for p in self.D.parameters()):
+            raise TrainingDiverged(self._diverged_message())
+        path = save_checkpoint(self.state_dict(), self.run_dir / "checkpoints" / name)
+        self.last_checkpoint = path
+        return path
+
+    # ---- sampling and looking ------------------------------------------------------------------------------------
+    @property
+    def sampler(self) -> nn.Module:
+        """The network samples come from: G_ema when averaging is on, else G."""
+        return self.G_ema if self.G_ema is not None else self.G
+
+    @torch.no_grad()
+    def generate(self, z: Tensor) -> Tensor:
+        G = self.sampler
+        was_training = G.training
+        G.eval()
+        out = torch.cat([G(chunk) for chunk in z.split(1024)])
+        G.train(was_training)
+        return out
+
+    def to_data_coords(self, x: Tensor) -> Tensor:
+        return x * self.data["scale"] if self.spec.kind == "points" else x
+
+    @torch.no_grad()
+    def toy_metrics(self) -> dict[str, float]:
+        if self.data["modes"] is None:
+            return {}
+        samples = self.to_data_coords(self.generate(self.eval_z)).cpu()
+        return {f"toy/{k}": v for k, v in mode_quality(samples, self.data["modes"], self.data["std"]).items()}
+
+    @torch.no_grad()
+    def save_samples(self, path: Path) -> Path:
+        if self.spec.kind == "images":
+            return save_image_grid(self.generate(self.fixed_z), path)
+        fake = self.to_data_coords(self.generate(self.eval_z)).cpu()
+        real = self._real_points(len(fake))
+        D = self.D
+        was_training = D.training
+        D.eval()
+        try:
+            return save_scatter(fake, path, real=real, critic=lambda x: D(x.to(self.device)), scale=self.data["scale"],
+                                title=f"{self.cfg.preset} on {self.data['name']}, step {self.step}")
+        finally:
+            D.train(was_training)
+
+    def _real_points(self, n: int) -> Tensor:
+        ds = self.dataset
+        if isinstance(ds, ToyDistribution):
+            return ds.sample(n, torch.Generator().manual_seed(self.cfg.train.seed + 3))
+        return ds.points[:n]
+
+    # ---- the loop --------------------------------------------------------------------------------------------------
+    def fit(self) -> RunResult:
+        cfg, t = self.cfg, self.cfg.train
+        resumed = self.step > 0
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "samples").mkdir(exist_ok=True)
+        save_yaml(cfg, self.run_dir / "config.yaml")
+        if resumed:
+            _truncate_jsonl(self.run_dir / "metrics.jsonl", self.step)
+        logger = RunLogger(self.run_dir, tensorboard=cfg.output.tensorboard, append=resumed)
+        n_params = sum(p.numel() for p in self.G.parameters()), sum(p.numel() for p in self.D.parameters())
+        print(f"ganforge {__version__}: preset {cfg.preset}, data {self.data['name']} {list(self.spec.shape)}, "
+              f"model {resolve_model_name(cfg.model, self.spec)} (G {n_params[0]:,} / D {n_params[1]:,} params), "
+              f"loss {cfg.loss.name}, device {self.device}", file=sys.stderr)
+        print(f"run directory: {self.run_dir}" + (f" (resuming at step {self.step})" if resumed else ""),
+              file=sys.stderr)
+
+        self._window, self._window_steps = {}, 0
+        last_time, last_step = time.perf_counter(), self.step
+        metrics: dict[str, float] = {}
+        progress = _progress_bar(self.step, t.steps, cfg.output.progress)
+        previous_handlers = self._install_signal_handlers()
+        try:
+            while self.step < t.steps:
+                if self._stop_signal is not None:
+                    raise TrainingInterrupted(self._stop_signal)
+                self.train_step()
+                progress.update(1)
+
+                done = self.step == t.steps
+                if self.step % t.log_every == 0 or done:
+                    if self._bad.item():
+                        raise TrainingDiverged(self._diverged_message())
+                    now = time.perf_counter()
+                    scalars = {k: v.item() / self._window_steps for k, v in self._window.items()}
+                    scalars["lr_factor"] = lr_factor(cfg.optim, self.step - 1, t.steps)
+                    scalars["samples_per_s"] = (self.step - last_step) * t.batch_size * t.n_critic / (now - last_time)
+                    self._window, self._window_steps, last_time, last_step = {}, 0, now, self.step
+                    if self.data["modes"] is not None and (done or (t.eval_every and self.step % t.eval_every == 0)):
+                        scalars.update(self.toy_metrics())
+                    logger.log(self.step, scalars)
+                    progress.set_postfix({k.split("/")[-1] if k.startswith("loss/") else k: f"{v:.3g}"
+                                          for k, v in scalars.items() if k.startswith(("loss/", "toy/m", "toy/hq"))})
+                    metrics = scalars
+                if t.sample_every and self.step % t.sample_every == 0 and not done:
+                    self.save_samples(self.run_dir / "samples" / f"step_{self.step:07d}.png")
+                if t.ckpt_every and self.step % t.ckpt_every == 0 and not done:
+                    self.save()
+        except TrainingInterrupted as stop:
+            progress.close()
+            path = self.save()
+            logger.close()
+            raise TrainingInterrupted(f"{stop} at step {self.step}: checkpoint written to {path}; continue with "
+                                      f"`ganforge train --resume {self.run_dir}`") from None
+        except TrainingDiverged:
+            progress.close()
+            logger.close()
+            raise
+        finally:
+            self._restore_signal_handlers(previous_handlers)
+        progress.close()
+        logger.close()
+        path = self.save()
+        self.finish(metrics)
+        return RunResult(self.run_dir, path, self.step, metrics)
+
+    def train_step(self) -> dict[str, Tensor]:
+        """One generator step: n_critic D updates, one G update, the EMA; returns detached scalars (no sync)."""
+        cfg, t = self.cfg, self.cfg.train
+        if cfg.optim.lr_decay != "none":
+            factor = lr_factor(cfg.optim, self.step, t.steps)
+            set_lr(self.opt_G, cfg.optim.g_lr * factor)
+            set_lr(self.opt_D, cfg.optim.d_lr * factor)
+        for _ in range(t.n_critic):
+            real, c = self.stream.next()
+            z = torch.randn(real.shape[0], self.z_dim, device=self.device, generator=self.noise)
+            d_stats = d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, generator=self.noise)
+        z = torch.randn(t.batch_size, self.z_dim, device=self.device, generator=self.noise)
+        g_stats = g_step(self.G, self.D, self.opt_G, self.loss, z, c,
+                         real=real if self.loss.needs_real_for_g else None)
+        if self.G_ema is not None:
+            if self.step >= t.ema_start:
+                ema_update(self.G_ema, self.G, t.ema)
+            else:
+                ema_copy(self.G_ema, self.G)
+        self.step += 1
+        stats = {**d_stats, **g_stats}
+        # Bookkeeping stays on the device: reading a value would wait for the GPU at every step.
+        self._bad |= ~torch.isfinite(stats["loss/D"]) | ~torch.isfinite(stats["loss/G"])
+        for key, value in stats.items():
+            self._window[key] = self._window[key] + value if key in self._window else value.clone()
+        self._window_steps += 1
+        return stats
+
+    def finish(self, metrics: dict[str, float]) -> None:
+        """Final artifacts: samples.png, curves.png, metrics.json."""
+        self.save_samples(self.run_dir / "samples.png")
+        records = read_jsonl(self.run_dir / "metrics.jsonl")
+        save_curves(records, self.run_dir / "curves.png", title=f"{self.cfg.preset} on {self.data['name']}")
+        final = {"step": self.step, "preset": self.cfg.preset, "data": self.data["name"], **metrics}
+        (self.run_dir / "metrics.json").write_text(json.dumps(final, indent=2) + "\n")
+        summary = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, (int, float)))
+        print(f"done: step {self.step}; {summary}", file=sys.stderr)
+        print(f"wrote {self.run_dir}/samples.png, curves.png, metrics.json, checkpoints/last.pt", file=sys.stderr)
+
+    def _diverged_message(self) -> str:
+        where = f"{self.last_checkpoint}" if self.last_checkpoint else "none was written yet"
+        return (f"training diverged by step {self.step}: NaN or Inf in the losses or weights. Last good checkpoint: "
+                f"{where}. Try a lower learning rate, a gradient penalty, or another loss.")
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        """First Ctrl-C / SIGTERM: finish the current step, checkpoint, stop. A second Ctrl-C stops at once."""
+        def handler(signum: int, frame: Any) -> None:
+            if self._stop_signal is not None and signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            self._stop_signal = signal.Signals(signum).name
+            print(f"\n{self._stop_signal} received: stopping after this step and writing a checkpoint "
+                  f"(Ctrl-C again to abort without one)", file=sys.stderr)
+
+        previous = {}
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, handler)
+        except ValueError:  # not the main thread: no signal handling
+            pass
+        return previous
+
+    @staticmethod
+    def _restore_signal_handlers(previous: dict[int, Any]) -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def default_run_dir(cfg: Config) -> Path:
+    if cfg.output.name:
+        return Path(cfg.output.dir) / cfg.output.name
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(cfg.output.dir) / f"{cfg.preset}-{cfg.data.name}-{stamp}"
+    base.parent.mkdir(parents=True, exist_ok=True)
+    for i in range(1, 1000):  # two runs started in the same second get their own folders
+        candidate = base if i == 1 else base.with_name(f"{base.name}-{i}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"cannot create a run directory next to {base}")
+
+
+def _truncate_jsonl(path: Path, step: int) -> None:
+    """On resume, drop records logged after the checkpoint (a crash may have left some): the curves stay honest."""
+    if path.is_file():
+        kept = [r for r in read_jsonl(path) if r.get("step", 0) <= step]
+        path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+
+
+class _NoProgress:
+    def update(self, n: int) -> None: ...
+    def set_postfix(self, d: dict) -> None: ...
+    def close(self) -> None: ...
+
+
+def _progress_bar(start: int, total: int, enabled: bool):
+    if not enabled:
+        return _NoProgress()
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=start, desc="train", unit="step", dynamic_ncols=True, file=sys.stderr,
+                mininterval=0.5 if sys.stderr.isatty() else 10.0)
+
+
+def resume_trainer(path: str | Path, overrides: list[str] | None = None) -> Trainer:
+    """A Trainer restored from a checkpoint (or run directory); `overrides` may extend train.steps etc."""
+    from ..artifacts.checkpoint import resolve_checkpoint_path
+    from ..config import apply_overrides
+
+    ckpt_path = resolve_checkpoint_path(path)
+    state = load_checkpoint(ckpt_path)
+    cfg = from_dict(state["config"])
+    apply_overrides(cfg, overrides or [])
+    run_dir = ckpt_path.parent.parent
+    trainer = Trainer(cfg, run_dir=run_dir, resume=state)
+    trainer.last_checkpoint = ckpt_path
+    if trainer.step >= cfg.train.steps:
+        print(f"checkpoint is at step {trainer.step} >= train.steps={cfg.train.steps}: nothing to train "
+              f"(extend with train.steps=N)", file=sys.stderr)
+    return trainer
+
+
+__all__ = ["RunResult", "Trainer", "TrainingDiverged", "TrainingInterrupted", "resume_trainer"]

@@ -1,0 +1,52 @@
+"""One discriminator update and one generator update. Each returns detached scalar tensors; the engine decides
+when to read them (reading forces a device sync, so it does that only at log steps)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ..config.schema import RegConfig
+from ..losses import GANLoss
+from ..regularizers import clip_weights, gradient_penalty, interpolate
+
+
+def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLoss, reg: RegConfig,
+           real: Tensor, z: Tensor, c: Tensor | None = None,
+           generator: torch.Generator | None = None) -> dict[str, Tensor]:
+    """(1) Update D: minimise loss.d_loss(D(x), D(G(z))) [+ lambda * GP], i.e. maximise E f(D(x)) + E g(D(G(z)))."""
+    with torch.no_grad():
+        fake = G(z, c)                                   # G is not updated here: no graph through it
+    real_logits, fake_logits = D(real, c), D(fake, c)    # [N], [N]
+    loss_D = loss.d_loss(real_logits, fake_logits)
+    stats = {"loss/D": loss_D.detach(), "D/real": real_logits.detach().mean(), "D/fake": fake_logits.detach().mean()}
+    total = loss_D
+    if reg.gp_weight > 0:
+        gp = gradient_penalty(D, interpolate(real, fake, generator), center=reg.gp_center, c=c)
+        total = total + reg.gp_weight * gp
+        stats["reg/gp"] = gp.detach()
+    opt_D.zero_grad(set_to_none=True)
+    total.backward()
+    opt_D.step()
+    if reg.clip > 0:
+        clip_weights(D, reg.clip)
+    return stats
+
+
+def g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: GANLoss, z: Tensor,
+           c: Tensor | None = None, real: Tensor | None = None) -> dict[str, Tensor]:
+    """(2) Update G: minimise loss.g_loss(D(G(z))). D is frozen so backward skips its weight gradients."""
+    requires_grad(D, False)
+    fake_logits = D(G(z, c), c)
+    real_logits = D(real, c) if loss.needs_real_for_g and real is not None else None
+    loss_G = loss.g_loss(fake_logits, real_logits)
+    opt_G.zero_grad(set_to_none=True)
+    loss_G.backward()
+    opt_G.step()
+    requires_grad(D, True)
+    return {"loss/G": loss_G.detach()}
+
+
+def requires_grad(module: nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)

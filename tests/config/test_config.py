@@ -1,0 +1,99 @@
+import pytest
+
+from ganforge.config import Config, ConfigError, apply_overrides, from_dict, parse_override, save_yaml, to_dict
+from ganforge.config.presets import PRESETS, build_config, preset_table
+from ganforge.config.validate import validate
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("train.steps=200", ("train.steps", 200)),
+    ("optim.g_lr=1e-4", ("optim.g_lr", 1e-4)),
+    ("optim.g_lr=0.0002", ("optim.g_lr", 2e-4)),
+    ("train.ema=0", ("train.ema", 0)),
+    ("output.progress=false", ("output.progress", False)),
+    ("data.path=null", ("data.path", None)),
+    ("data.name=ring8", ("data.name", "ring8")),
+])
+def test_parse_override(text, expected):
+    assert parse_override(text) == expected
+
+
+def test_overrides_apply_with_types():
+    cfg = apply_overrides(Config(), ["train.steps=5", "optim.d_lr=1e-3", "reg.gp_weight=10", "data.resolution=32"])
+    assert cfg.train.steps == 5 and cfg.optim.d_lr == 1e-3
+    assert isinstance(cfg.reg.gp_weight, float) and cfg.reg.gp_weight == 10.0
+    assert cfg.data.resolution == 32
+
+
+def test_unknown_key_suggests_the_right_one():
+    with pytest.raises(ConfigError, match=r"unknown key 'train.step'; did you mean 'train.steps'\?.*batch_size"):
+        apply_overrides(Config(), ["train.step=3"])
+    with pytest.raises(ConfigError, match="did you mean 'train'"):
+        apply_overrides(Config(), ["trian.steps=3"])
+
+
+@pytest.mark.parametrize("override, message", [
+    ("train.steps=abc", "expected an integer"),
+    ("train.steps=1.5", "expected an integer"),
+    ("optim.name=adamw", "choose one of: adam, rmsprop, sgd"),
+    ("output.progress=maybe", "expected true or false"),
+    ("train", "expected key=value"),
+    ("train=3", "is a section"),
+])
+def test_bad_values_are_errors_naming_valid_choices(override, message):
+    with pytest.raises(ConfigError, match=message):
+        apply_overrides(Config(), [override])
+
+
+def test_validate_names_and_ranges():
+    cfg = Config()
+    cfg.loss.name = "hinj"
+    with pytest.raises(ConfigError, match="did you mean 'hinge'"):
+        validate(cfg)
+    cfg = Config()
+    cfg.train.ema = 1.0
+    with pytest.raises(ConfigError, match=r"train.ema"):
+        validate(cfg)
+    cfg = Config()
+    cfg.train.batch_size = 0
+    with pytest.raises(ConfigError, match="batch_size"):
+        validate(cfg)
+
+
+def test_dict_and_yaml_round_trip(tmp_path):
+    cfg = build_config("wgan-gp", "ring8", ["train.steps=7"])
+    assert from_dict(to_dict(cfg)) == cfg
+    path = tmp_path / "c.yaml"
+    save_yaml(cfg, path)
+    assert build_config(config_file=path) == cfg  # the file names its preset; every value comes back
+
+
+def test_yaml_file_unknown_key(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("train:\n  stepz: 3\n")
+    with pytest.raises(ConfigError, match="did you mean 'train.steps'"):
+        build_config(config_file=path)
+
+
+def test_precedence_preset_then_data_then_overrides():
+    cfg = build_config("wgan", "ring8", ["optim.g_lr=1e-3"])
+    assert cfg.preset == "wgan" and cfg.data.name == "ring8"
+    assert cfg.optim.g_lr == 1e-3 and cfg.optim.d_lr == 5e-5 and cfg.reg.clip == 0.01
+
+
+def test_presets_follow_their_papers():
+    wgan, gp, dc = build_config("wgan"), build_config("wgan-gp"), build_config("dcgan")
+    assert (wgan.optim.name, wgan.optim.d_lr, wgan.reg.clip, wgan.train.n_critic, wgan.train.batch_size) == \
+        ("rmsprop", 5e-5, 0.01, 5, 64)
+    assert (gp.reg.gp_weight, gp.train.n_critic, gp.optim.d_lr, gp.optim.beta1, gp.optim.beta2) == \
+        (10.0, 5, 1e-4, 0.0, 0.9)
+    assert (dc.optim.d_lr, dc.optim.beta1, dc.train.batch_size, dc.model.name) == (2e-4, 0.5, 128, "dcgan")
+    assert build_config("gan-minimax").loss.name == "minimax" and build_config("gan").loss.name == "ns"
+
+
+def test_preset_table_lists_every_preset():
+    table = preset_table()
+    for name in PRESETS:
+        assert name in table
+    with pytest.raises(ConfigError, match="unknown preset 'dcgna'; did you mean 'dcgan'"):
+        build_config("dcgna")

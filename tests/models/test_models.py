@@ -1,0 +1,69 @@
+import pytest
+import torch
+from torch import nn
+
+from ganforge.config import ModelConfig
+from ganforge.models import MODELS, DataSpec, build_models
+from ganforge.models.dcgan import pyramid
+
+
+@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32), (1, 16, 16), (3, 64, 64)])
+def test_dcgan_shapes_and_ranges(shape):
+    G, D = build_models(ModelConfig(name="dcgan", g_width=8, d_width=8, z_dim=16), DataSpec("images", shape))
+    x = G(torch.randn(3, 16))
+    assert x.shape == (3, *shape) and x.min() >= -1 and x.max() <= 1
+    assert D(x).shape == (3,)
+
+
+def test_dcgan_follows_radford_et_al():
+    G, D = build_models(ModelConfig(name="dcgan"), DataSpec("images", (1, 32, 32)))
+    g_layers, d_layers = list(G.net), list(D.net)
+    # G: transposed convs, BN + ReLU after every one but the last, tanh at the output, no BN there.
+    assert all(isinstance(m, nn.ConvTranspose2d) for m in g_layers if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)))
+    assert isinstance(g_layers[-1], nn.Tanh) and isinstance(g_layers[-2], nn.ConvTranspose2d)
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in g_layers) == 3
+    # D: strided convs, LeakyReLU(0.2), no BN right after the input layer.
+    assert isinstance(d_layers[0], nn.Conv2d) and d_layers[0].stride == (2, 2) and isinstance(d_layers[1], nn.LeakyReLU)
+    assert all(m.negative_slope == 0.2 for m in d_layers if isinstance(m, nn.LeakyReLU))
+    assert not any(isinstance(m, nn.ConvTranspose2d) for m in d_layers)
+
+
+@pytest.mark.parametrize("res, expected", [(8, (4, 1)), (28, (7, 2)), (32, (4, 3)), (64, (4, 4)), (48, (6, 3))])
+def test_pyramid(res, expected):
+    assert pyramid(res) == expected
+
+
+@pytest.mark.parametrize("res", [4, 36, 128, 30])
+def test_dcgan_rejects_unsupported_resolution(res):
+    with pytest.raises(ValueError, match="dcgan supports square resolutions"):
+        pyramid(res)
+
+
+def test_dcgan_rejects_points():
+    with pytest.raises(ValueError, match="needs image data"):
+        build_models(ModelConfig(name="dcgan"), DataSpec("points", (2,)))
+
+
+@pytest.mark.parametrize("spec", [DataSpec("points", (2,)), DataSpec("images", (1, 8, 8))])
+def test_mlp_shapes(spec):
+    G, D = build_models(ModelConfig(name="mlp", g_width=16, d_width=16, z_dim=4), spec)
+    x = G(torch.randn(5, 4))
+    assert x.shape == (5, *spec.shape) and D(x).shape == (5,)
+    if spec.kind == "images":
+        assert x.abs().max() <= 1  # tanh output for images; points are unbounded
+
+
+def test_auto_picks_family_by_data():
+    G, _ = build_models(ModelConfig(), DataSpec("images", (1, 28, 28)))
+    assert "DCGAN" in type(G).__name__
+    G, _ = build_models(ModelConfig(), DataSpec("points", (2,)))
+    assert "MLP" in type(G).__name__
+    assert set(MODELS.names()) >= {"mlp", "dcgan"}
+
+
+def test_init_is_seeded():
+    torch.manual_seed(3)
+    a, _ = build_models(ModelConfig(name="dcgan", g_width=8, d_width=8), DataSpec("images", (1, 8, 8)))
+    torch.manual_seed(3)
+    b, _ = build_models(ModelConfig(name="dcgan", g_width=8, d_width=8), DataSpec("images", (1, 8, 8)))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))

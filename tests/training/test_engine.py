@@ -1,0 +1,164 @@
+"""The engine's promises: exact resume, atomic checkpoints, clean stops on divergence and on signals."""
+
+import json
+import os
+import signal
+
+import pytest
+import torch
+
+from ganforge.artifacts import checkpoint as ckpt_module
+from ganforge.artifacts.checkpoint import CheckpointError, load_checkpoint
+from ganforge.losses import LOSSES, GANLoss
+from ganforge.training.engine import Trainer, TrainingDiverged, TrainingInterrupted, resume_trainer
+
+
+def _assert_same_state(a: dict, b: dict) -> None:
+    for key in ("G", "D", "G_ema"):
+        if a[key] is None:
+            assert b[key] is None
+            continue
+        assert a[key].keys() == b[key].keys()
+        for name in a[key]:
+            assert torch.equal(a[key][name], b[key][name]), f"{key}.{name} differs"
+    for key in ("opt_G", "opt_D"):
+        for pid, s in a[key]["state"].items():
+            for name, value in s.items():
+                assert torch.equal(torch.as_tensor(value), torch.as_tensor(b[key]["state"][pid][name])), f"{key}"
+    assert torch.equal(a["rng"]["noise"], b["rng"]["noise"])
+    assert a["rng"]["stream"]["batches_drawn"] == b["rng"]["stream"]["batches_drawn"]
+
+
+CASES = {
+    "gan": ("gan", "grid25"),
+    "wgan-gp+ema": ("wgan-gp", "ring8", "train.ema=0.9"),
+    "wgan": ("wgan", "grid25"),
+    "lsgan": ("lsgan", "ring8"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_resume_is_bit_identical(tiny_config, tmp_path, case):
+    preset, data, *extra = CASES[case]
+    straight = Trainer(tiny_config(preset, data, "train.steps=200", *extra), run_dir=tmp_path / "straight").fit()
+    first = Trainer(tiny_config(preset, data, "train.steps=100", *extra), run_dir=tmp_path / "split").fit()
+    assert first.step == 100
+    resumed = resume_trainer(first.run_dir, ["train.steps=200"]).fit()
+    assert resumed.step == 200
+    _assert_same_state(load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint))
+
+
+def test_resume_is_bit_identical_on_images_with_batchnorm(tiny_config, tmp_path):
+    over = ["train.steps=12", "data.name=digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4",
+            "train.batch_size=64"]  # 1797 digits / 64 = 28 batches per epoch: 12 steps x n_critic 5 crosses epochs
+    straight = Trainer(tiny_config("wgan-gp", "digits", *over), run_dir=tmp_path / "a").fit()
+    half = over[:]
+    half[0] = "train.steps=6"
+    first = Trainer(tiny_config("wgan-gp", "digits", *half), run_dir=tmp_path / "b").fit()
+    resumed = resume_trainer(first.checkpoint, ["train.steps=12"]).fit()
+    _assert_same_state(load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint))
+
+
+def test_run_directory_holds_every_artifact(tiny_config, tmp_path):
+    result = Trainer(tiny_config("gan", "grid25", "train.steps=20", "train.sample_every=10"),
+                     run_dir=tmp_path / "run").fit()
+    d = result.run_dir
+    for name in ("config.yaml", "metrics.jsonl", "metrics.json", "samples.png", "curves.png",
+                 "checkpoints/last.pt", "samples/step_0000010.png"):
+        assert (d / name).is_file(), name
+    final = json.loads((d / "metrics.json").read_text())
+    assert final["step"] == 20 and {"toy/modes", "toy/hq", "toy/reverse_kl", "toy/spread"} <= final.keys()
+    records = [json.loads(line) for line in (d / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [10, 20] and "loss/D" in records[0]
+
+
+def test_crash_while_writing_keeps_the_previous_checkpoint(tiny_config, tmp_path, monkeypatch):
+    trainer = Trainer(tiny_config("gan", "grid25", "train.steps=5"), run_dir=tmp_path / "run")
+    trainer.fit()
+    good = load_checkpoint(trainer.last_checkpoint)
+
+    def torn_save(obj, f):
+        f.write(b"PK\x03\x04 half a checkpoint")
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(ckpt_module.torch, "save", torn_save)
+    with pytest.raises(OSError, match="simulated"):
+        trainer.save()
+    monkeypatch.undo()
+    again = load_checkpoint(trainer.last_checkpoint)
+    assert again["step"] == good["step"] == 5
+    assert not [p for p in (tmp_path / "run" / "checkpoints").iterdir() if p.suffix == ".tmp"]
+
+
+def test_corrupt_and_missing_checkpoints_are_clear_errors(tmp_path):
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "nope.pt")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(os.urandom(1000))
+    with pytest.raises(CheckpointError, match="corrupt"):
+        load_checkpoint(bad)
+    plain = tmp_path / "plain.pt"
+    torch.save({"weights": torch.zeros(3)}, plain)
+    with pytest.raises(CheckpointError, match="not a ganforge checkpoint"):
+        load_checkpoint(plain)
+
+
+def test_checkpoint_with_code_in_it_is_refused(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    path = tmp_path / "evil.pt"
+    torch.save({"format": "ganforge.checkpoint", "payload": Evil()}, path)
+    with pytest.raises(CheckpointError, match="corrupt or not a ganforge checkpoint"):
+        load_checkpoint(path)
+
+
+def test_divergence_stops_and_keeps_last_good_checkpoint(tiny_config, tmp_path):
+    trainer = Trainer(tiny_config("gan", "grid25", "train.steps=100", "train.ckpt_every=20"),
+                      run_dir=tmp_path / "run")
+    calls = {"n": 0}
+    ns = LOSSES.get("ns")
+
+    def poisoned_g_loss(fake_logits, real_logits=None):
+        calls["n"] += 1
+        loss = ns.g_loss(fake_logits, real_logits)
+        return loss * float("nan") if calls["n"] > 45 else loss
+
+    trainer.loss = GANLoss("poisoned", ns.d_loss, poisoned_g_loss)
+    with pytest.raises(TrainingDiverged, match=r"NaN or Inf.*checkpoints/last.pt"):
+        trainer.fit()
+    last = load_checkpoint(tmp_path / "run")
+    assert last["step"] == 40  # the checkpoint before the NaN, not overwritten by NaN weights
+    assert all(torch.isfinite(v).all() for v in last["G"].values())
+
+
+def test_sigterm_checkpoints_and_resume_matches_uninterrupted(tiny_config, tmp_path):
+    # A decaying learning rate and EMA too: both must pick up exactly where they stopped.
+    over = ("train.steps=60", "optim.lr_decay=linear", "train.ema=0.9", "train.ema_start=10")
+    straight = Trainer(tiny_config("gan", "ring8", *over), run_dir=tmp_path / "a").fit()
+    trainer = Trainer(tiny_config("gan", "ring8", *over), run_dir=tmp_path / "b")
+    original_next = trainer.stream.next
+
+    def next_then_signal():
+        if trainer.stream.batches_drawn == 25:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original_next()
+
+    trainer.stream.next = next_then_signal
+    with pytest.raises(TrainingInterrupted, match="SIGTERM at step 26.*--resume"):
+        trainer.fit()
+    assert load_checkpoint(tmp_path / "b")["step"] == 26
+    resumed = resume_trainer(tmp_path / "b").fit()
+    _assert_same_state(load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint))
+    steps = [json.loads(line)["step"] for line in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps) and steps[-1] == 60
+
+
+def test_same_seed_same_result_different_seed_different(tiny_config, tmp_path):
+    a = Trainer(tiny_config("gan", "grid25", "train.steps=10"), run_dir=tmp_path / "a").fit()
+    b = Trainer(tiny_config("gan", "grid25", "train.steps=10"), run_dir=tmp_path / "b").fit()
+    c = Trainer(tiny_config("gan", "grid25", "train.steps=10", "train.seed=1"), run_dir=tmp_path / "c").fit()
+    ga, gb, gc = (load_checkpoint(r.checkpoint)["G"] for r in (a, b, c))
+    assert all(torch.equal(ga[k], gb[k]) for k in ga)
+    assert not all(torch.equal(ga[k], gc[k]) for k in ga)
