@@ -49,6 +49,7 @@ def _images(n: int, c: int = 3, size: int = 40, seed: int = 0) -> torch.Tensor:
 # Architecture
 # ----------------------------------------------------------------------------------------------------------
 
+
 def test_fid_inception_matches_pytorch_fid_layout_and_parameter_count():
     net = FIDInceptionV3()
     state = net.state_dict()
@@ -86,6 +87,7 @@ def test_fid_inception_matches_pytorch_fid_layout_and_parameter_count():
 # Resizing
 # ----------------------------------------------------------------------------------------------------------
 
+
 def _tf1_bilinear_by_definition(img: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
     """Per-pixel TF 1.x resize_bilinear (align_corners=False): s = d * in/out; floor(s) and its clamped +1."""
     in_h, in_w = img.shape
@@ -105,10 +107,9 @@ def _tf1_bilinear_by_definition(img: np.ndarray, out_h: int, out_w: int) -> np.n
 def test_tf1_bilinear_resize_hand_computed_examples():
     img = torch.tensor([[0.0, 10.0], [20.0, 30.0]])[None, None]
     # 2 -> 4: s = d / 2 = 0, .5, 1, 1.5; at s = 1.5 the upper neighbour is clamped to the last pixel.
-    expected = torch.tensor([[0.0, 5.0, 10.0, 10.0],
-                             [10.0, 15.0, 20.0, 20.0],
-                             [20.0, 25.0, 30.0, 30.0],
-                             [20.0, 25.0, 30.0, 30.0]])
+    expected = torch.tensor(
+        [[0.0, 5.0, 10.0, 10.0], [10.0, 15.0, 20.0, 20.0], [20.0, 25.0, 30.0, 30.0], [20.0, 25.0, 30.0, 30.0]]
+    )
     assert torch.equal(resize_bilinear_tf1(img, (4, 4))[0, 0], expected)
     assert torch.equal(resize_images(img, (4, 4), "tf1-bilinear")[0, 0], expected)
     # Half-pixel centres (torch/pytorch-fid "bilinear"): s = (d + .5) / 2 - .5 = -.25, .25, .75, 1.25 clamped.
@@ -146,6 +147,7 @@ def test_unknown_resize_mode_lists_valid_ones():
 # Inception extractor (random weights)
 # ----------------------------------------------------------------------------------------------------------
 
+
 def test_inception_shapes_batch_invariance_and_unbiased_logits(inception):
     images = _images(3)
     batched = extract_features(inception, images, batch_size=3)
@@ -158,8 +160,12 @@ def test_inception_shapes_batch_invariance_and_unbiased_logits(inception):
     # logits are pool_3 @ W without the fc bias, as in the IS reference code.
     w = inception.net.fc.weight.detach().numpy()
     np.testing.assert_allclose(batched["logits"], batched["pool"] @ w.T, rtol=1e-4, atol=1e-4)
-    assert inception.describe() == {"extractor": "inception-v3-random", "weights_hash": "random",
-                                    "resize_mode": "tf1-bilinear", "features": ["pool", "logits"]}
+    assert inception.describe() == {
+        "extractor": "inception-v3-random",
+        "weights_hash": "random",
+        "resize_mode": "tf1-bilinear",
+        "features": ["pool", "logits"],
+    }
 
 
 def test_grayscale_is_repeated_to_rgb(inception):
@@ -174,6 +180,7 @@ def test_grayscale_is_repeated_to_rgb(inception):
 # Weights files
 # ----------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def no_weights_anywhere(tmp_path, monkeypatch):
     monkeypatch.delenv(WEIGHTS_ENV_VAR, raising=False)
@@ -187,8 +194,13 @@ def test_missing_weights_raise_one_clear_error(no_weights_anywhere, monkeypatch)
         get_extractor("inception")
     assert isinstance(err.value, FileNotFoundError)
     message = str(err.value)
-    for needle in (INCEPTION_FILENAME, INCEPTION_URL, WEIGHTS_ENV_VAR, "~/.cache/ganforge/weights",
-                   str(no_weights_anywhere / "ganforge_home" / "weights" / INCEPTION_FILENAME)):
+    for needle in (
+        INCEPTION_FILENAME,
+        INCEPTION_URL,
+        WEIGHTS_ENV_VAR,
+        "~/.cache/ganforge/weights",
+        str(no_weights_anywhere / "ganforge_home" / "weights" / INCEPTION_FILENAME),
+    ):
         assert needle in message
 
     missing = no_weights_anywhere / "elsewhere.pth"
@@ -219,8 +231,7 @@ def one_image_features(inception) -> tuple[torch.Tensor, dict[str, torch.Tensor]
 
 
 @pytest.mark.parametrize("suffix", [".pth", ".safetensors"])
-def test_saved_weights_load_back_strictly_with_identical_features(inception, one_image_features, tmp_path,
-                                                                  suffix):
+def test_saved_weights_load_back_strictly_with_identical_features(inception, one_image_features, tmp_path, suffix):
     path = tmp_path / f"inception{suffix}"
     state = {k: v.contiguous() for k, v in inception.net.state_dict().items()}
     if suffix == ".pth":
@@ -255,6 +266,7 @@ def test_saved_weights_load_back_strictly_with_identical_features(inception, one
 # ----------------------------------------------------------------------------------------------------------
 # The protocol with a user network
 # ----------------------------------------------------------------------------------------------------------
+
 
 class ChannelStats(nn.Module):
     """Per-channel mean and max of its input; a BatchNorm makes train mode visible."""
@@ -304,15 +316,20 @@ def test_extract_features_accepts_arrays_iterables_and_samplers():
 
     def from_loader():
         for i in range(0, 7, 4):
-            yield images[i:i + 4], torch.zeros(len(images[i:i + 4]))  # (images, labels) like a DataLoader
+            yield images[i : i + 4], torch.zeros(len(images[i : i + 4]))  # (images, labels) like a DataLoader
 
     cursor = iter(range(7))
 
     def sampler(n: int) -> torch.Tensor:
         return images[[next(cursor) for _ in range(n)]]
 
-    for source, kwargs in [(images.numpy(), {}), (list(images.split(2)), {}), (from_loader, {}),
-                           (from_loader(), {}), (sampler, {"num_images": 7})]:
+    for source, kwargs in [
+        (images.numpy(), {}),
+        (list(images.split(2)), {}),
+        (from_loader, {}),
+        (from_loader(), {}),
+        (sampler, {"num_images": 7}),
+    ]:
         out = extract_features(ext, source, batch_size=3, device="cpu", **kwargs)["features"]
         np.testing.assert_array_equal(out, reference)
     assert extract_features(ext, iter(images.split(5)), num_images=4)["features"].shape == (4, 3)
@@ -326,10 +343,10 @@ def test_extract_features_accepts_arrays_iterables_and_samplers():
 @pytest.mark.parametrize(
     "images, needle",
     [
-        (torch.zeros(2, 3, 8, 8), "to_uint8"),                            # float images
-        (torch.zeros(3, 8, 8, dtype=torch.uint8), "batch dimension"),     # one image without N
-        (torch.zeros(2, 8, 8, 3, dtype=torch.uint8), "channels-last"),    # NHWC
-        (torch.zeros(2, 2, 8, 8, dtype=torch.uint8), r"C in \(1, 3\)"),   # two channels
+        (torch.zeros(2, 3, 8, 8), "to_uint8"),  # float images
+        (torch.zeros(3, 8, 8, dtype=torch.uint8), "batch dimension"),  # one image without N
+        (torch.zeros(2, 8, 8, 3, dtype=torch.uint8), "channels-last"),  # NHWC
+        (torch.zeros(2, 2, 8, 8, dtype=torch.uint8), r"C in \(1, 3\)"),  # two channels
     ],
 )
 def test_bad_images_raise_value_error_saying_what_was_expected(inception, images, needle):

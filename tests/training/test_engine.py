@@ -162,3 +162,11 @@ def test_same_seed_same_result_different_seed_different(tiny_config, tmp_path):
     ga, gb, gc = (load_checkpoint(r.checkpoint)["G"] for r in (a, b, c))
     assert all(torch.equal(ga[k], gb[k]) for k in ga)
     assert not all(torch.equal(ga[k], gc[k]) for k in ga)
+
+
+def test_max_minutes_stops_early_with_every_artifact(tiny_config, tmp_path):
+    result = Trainer(tiny_config("gan", "grid25", "train.steps=1000000", "train.max_minutes=0.002"),
+                     run_dir=tmp_path / "run").fit()
+    assert 1 <= result.step < 1000000
+    assert load_checkpoint(result.checkpoint)["step"] == result.step
+    assert (tmp_path / "run" / "samples.png").is_file() and (tmp_path / "run" / "metrics.json").is_file()

@@ -3,6 +3,8 @@
     ganforge train [--preset P] [--data D] [--config FILE] [--out DIR] [--resume RUN] [key=value ...]
     ganforge sample CHECKPOINT --n N --out FILE       (.png grid/scatter, .npz images, .npy/.csv points)
     ganforge presets | info CHECKPOINT | data fetch NAME
+    ganforge eval RUN|CHECKPOINT [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref mnist:test] [--extractor E]
+    ganforge classifier train mnist|digits [--epochs N] [--out PATH]
 """
 
 from __future__ import annotations
@@ -47,6 +49,30 @@ def _parser() -> argparse.ArgumentParser:
     f = dsub.add_parser("fetch", help="download/cache a dataset (mnist)")
     f.add_argument("name")
     f.add_argument("--root", help="cache folder (default $GANFORGE_HOME or ~/.cache/ganforge)")
+
+    e = sub.add_parser("eval", help="score a checkpoint: FID, KID, IS, precision/recall, density/coverage, modes",
+                       description="Score a run or checkpoint against a reference set; writes eval.json.")
+    e.add_argument("checkpoint", help="run directory or checkpoint file")
+    e.add_argument("--metrics", default="fid,kid,is,pr,dc,modes", help="comma-separated (default: all six)")
+    e.add_argument("--n", type=int, default=10000, help="images to generate (default 10000)")
+    e.add_argument("--ref", default="mnist:test", help="reference DATASET:SPLIT (default mnist:test)")
+    e.add_argument("--extractor", default="classifier",
+                   help="classifier (ganforge's domain classifier, default) or inception")
+    e.add_argument("--out", help="JSON file (default: <run>/eval.json or <checkpoint>.eval.json)")
+    e.add_argument("--device", default="cpu")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--batch-size", type=int, default=250)
+    e.add_argument("--no-ema", action="store_true", help="use G instead of G_ema")
+
+    c = sub.add_parser("classifier", help="the domain classifiers behind `ganforge eval --extractor classifier`")
+    csub = c.add_subparsers(dest="classifier_command", required=True, metavar="ACTION")
+    ct = csub.add_parser("train", help="train and cache the classifier of a dataset (mnist, digits)")
+    ct.add_argument("dataset", help="mnist or digits")
+    ct.add_argument("--epochs", type=int, help="default: 5 for mnist, 20 for digits")
+    ct.add_argument("--out", help=".safetensors file or folder (default: the cache, "
+                                  "$GANFORGE_HOME or ~/.cache/ganforge/classifiers/)")
+    ct.add_argument("--seed", type=int, default=0)
+    ct.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     return p
 
 
@@ -136,6 +162,25 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from ..metrics.evaluate import evaluate, format_table
+
+    result = evaluate(args.checkpoint, metrics=args.metrics, n=args.n, ref=args.ref, extractor=args.extractor,
+                      batch_size=args.batch_size, seed=args.seed, device=args.device, out=args.out,
+                      use_ema=not args.no_ema)
+    print(format_table(result))
+    print(f"wrote {result['path']}", file=sys.stderr)
+    return 0
+
+
+def cmd_classifier(args: argparse.Namespace) -> int:
+    from ..metrics.classifier import train_classifier
+
+    path = train_classifier(args.dataset, epochs=args.epochs, seed=args.seed, out=args.out, threads=args.threads)
+    print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from ..artifacts.checkpoint import CheckpointError
@@ -157,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_info(args)
         if args.command == "data":
             return cmd_data(args)
+        if args.command == "eval":
+            return cmd_eval(args)
+        if args.command == "classifier":
+            return cmd_classifier(args)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_DIVERGED

@@ -43,6 +43,7 @@ class RegConfig:
     gp_weight: float = 0.0          # WGAN-GP penalty weight lambda on interpolates (Gulrajani 2017); 0 disables
     gp_center: float = 1.0          # target gradient norm of that penalty (1 = WGAN-GP)
     clip: float = 0.0               # clip every D weight into [-clip, clip] after each D step (WGAN); 0 disables
+    r1_gamma: float = 0.0           # R1 (Mescheder 2018): gamma/2 * E||grad D(x)||^2 on reals; 0 disables
 
 
 @dataclass
@@ -70,6 +71,7 @@ class TrainConfig:
     eval_every: int = 500           # 2-D quality metrics every N G steps; 0 = only at the end
     ckpt_every: int = 1000          # checkpoint every N G steps; 0 = only at the end (and on Ctrl-C)
     threads: int = 0                # torch CPU threads; 0 = torch's default
+    max_minutes: float = 0.0        # wall-time budget: then stop as at the last step (checkpoint, pictures); 0 = off
 
 
 @dataclass

@@ -27,7 +27,8 @@ def validate(cfg: Config) -> Config:
             raise ConfigError(f"'{key}' must be > 0, got {value}")
     non_negative = {"train.sample_every": t.sample_every, "train.eval_every": t.eval_every,
                     "train.ckpt_every": t.ckpt_every, "train.ema_start": t.ema_start, "train.threads": t.threads,
-                    "reg.gp_weight": cfg.reg.gp_weight, "reg.clip": cfg.reg.clip, "optim.momentum": o.momentum}
+                    "train.max_minutes": t.max_minutes, "reg.gp_weight": cfg.reg.gp_weight, "reg.clip": cfg.reg.clip,
+                    "reg.r1_gamma": cfg.reg.r1_gamma, "optim.momentum": o.momentum}
     for key, value in non_negative.items():
         if value < 0:
             raise ConfigError(f"'{key}' must be >= 0, got {value}")

@@ -8,6 +8,9 @@ from .base import GANLoss
 
 LOSSES: Registry[GANLoss] = Registry("loss")
 
-from . import classic  # noqa: E402, F401  (registers minimax, ns, wgan, lsgan, hinge)
+# Importing a module registers its losses: classic (minimax, ns, wgan, lsgan, hinge), relativistic (rsgan, ragan),
+# fgan (fgan-tv, fgan-kl, ..., fgan-gan).
+from . import classic, fgan, relativistic  # noqa: E402, F401
+from .fgan import DIVERGENCES, fgan_divergence_estimate  # noqa: E402
 
-__all__ = ["LOSSES", "GANLoss"]
+__all__ = ["DIVERGENCES", "LOSSES", "GANLoss", "fgan_divergence_estimate"]

@@ -2,7 +2,20 @@
 
 None of them calls backward."""
 
-from .gradient_penalty import gradient_penalty, interpolate
+from .gradient_penalty import (
+    dragan_penalty,
+    dragan_perturb,
+    gradient_penalty,
+    interpolate,
+    r1_penalty,
+    r2_penalty,
+    zero_centered_gp,
+)
+from .historical import HistoricalAverage
+from .lazy import LazyRegularization
+from .orthogonal import orthogonal_penalty_matrix, orthogonal_regularization
 from .weight_clip import clip_weights
 
-__all__ = ["clip_weights", "gradient_penalty", "interpolate"]
+__all__ = ["HistoricalAverage", "LazyRegularization", "clip_weights", "dragan_penalty", "dragan_perturb",
+           "gradient_penalty", "interpolate", "orthogonal_penalty_matrix", "orthogonal_regularization", "r1_penalty",
+           "r2_penalty", "zero_centered_gp"]

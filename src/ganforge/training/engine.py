@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import math
 import signal
 import sys
 import time
@@ -230,6 +231,7 @@ class Trainer:
         metrics: dict[str, float] = {}
         progress = _progress_bar(self.step, t.steps, cfg.output.progress)
         previous_handlers = self._install_signal_handlers()
+        deadline = time.perf_counter() + 60 * t.max_minutes if t.max_minutes > 0 else math.inf
         try:
             while self.step < t.steps:
                 if self._stop_signal is not None:
@@ -237,7 +239,10 @@ class Trainer:
                 self.train_step()
                 progress.update(1)
 
-                done = self.step == t.steps
+                out_of_time = time.perf_counter() >= deadline
+                if out_of_time:
+                    print(f"\ntrain.max_minutes={t.max_minutes:g} reached at step {self.step}", file=sys.stderr)
+                done = self.step == t.steps or out_of_time
                 if self.step % t.log_every == 0 or done:
                     if self._bad.item():
                         raise TrainingDiverged(self._diverged_message())
@@ -256,6 +261,8 @@ class Trainer:
                     self.save_samples(self.run_dir / "samples" / f"step_{self.step:07d}.png")
                 if t.ckpt_every and self.step % t.ckpt_every == 0 and not done:
                     self.save()
+                if done:
+                    break
         except TrainingInterrupted as stop:
             progress.close()
             path = self.save()

@@ -8,13 +8,14 @@ from torch import Tensor, nn
 
 from ..config.schema import RegConfig
 from ..losses import GANLoss
-from ..regularizers import clip_weights, gradient_penalty, interpolate
+from ..regularizers import clip_weights, gradient_penalty, interpolate, r1_penalty
 
 
 def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLoss, reg: RegConfig,
            real: Tensor, z: Tensor, c: Tensor | None = None,
            generator: torch.Generator | None = None) -> dict[str, Tensor]:
-    """(1) Update D: minimise loss.d_loss(D(x), D(G(z))) [+ lambda * GP], i.e. maximise E f(D(x)) + E g(D(G(z)))."""
+    """(1) Update D: minimise loss.d_loss(D(x), D(G(z))) [+ lambda GP + gamma/2 R1], i.e. maximise
+    E f(D(x)) + E g(D(G(z))) under the penalties."""
     with torch.no_grad():
         fake = G(z, c)                                   # G is not updated here: no graph through it
     real_logits, fake_logits = D(real, c), D(fake, c)    # [N], [N]
@@ -25,6 +26,10 @@ def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLo
         gp = gradient_penalty(D, interpolate(real, fake, generator), center=reg.gp_center, c=c)
         total = total + reg.gp_weight * gp
         stats["reg/gp"] = gp.detach()
+    if reg.r1_gamma > 0:
+        r1 = r1_penalty(D, real, c)
+        total = total + 0.5 * reg.r1_gamma * r1
+        stats["reg/r1"] = r1.detach()
     opt_D.zero_grad(set_to_none=True)
     total.backward()
     opt_D.step()

@@ -38,6 +38,7 @@ from .resize import RESIZE_MODES, resize_bilinear_tf1, resize_images
 
 EXTRACTORS: Registry[Callable[..., FeatureExtractor]] = Registry("feature extractor")
 EXTRACTORS.add("inception", InceptionExtractor)
+from . import classifier as _classifier  # noqa: E402, F401  (registers "classifier")
 
 
 def get_extractor(name: str, **kwargs: Any) -> FeatureExtractor:
