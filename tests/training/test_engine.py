@@ -170,3 +170,28 @@ def test_max_minutes_stops_early_with_every_artifact(tiny_config, tmp_path):
     assert 1 <= result.step < 1000000
     assert load_checkpoint(result.checkpoint)["step"] == result.step
     assert (tmp_path / "run" / "samples.png").is_file() and (tmp_path / "run" / "metrics.json").is_file()
+
+
+def test_image_scores_during_training_keep_the_best_checkpoint(tiny_config, tmp_path, monkeypatch):
+    from ganforge.metrics.classifier import train_classifier
+
+    monkeypatch.setenv("GANFORGE_HOME", str(tmp_path / "home"))
+    train_classifier("digits", epochs=1, progress=False)
+    cfg = tiny_config("dcgan", "digits", "train.steps=4", "train.eval_every=2", "model.g_width=4",
+                      "model.d_width=4", "eval.metrics=fid,kid", "eval.n=200", "eval.best=fid")
+    result = Trainer(cfg, run_dir=tmp_path / "run").fit()
+    records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    scored = [r for r in records if "eval/fid_classifier" in r]
+    assert [r["step"] for r in scored] == [2, 4] and all(r["eval/fid_classifier"] > 0 for r in scored)
+    best = json.loads((result.run_dir / "best_eval.json").read_text())
+    assert best["value"] == min(r["eval/fid_classifier"] for r in scored)
+    assert load_checkpoint(result.run_dir / "checkpoints" / "best.pt")["step"] == best["step"]
+
+
+def test_image_scores_need_a_classifier_and_say_so_before_training(tiny_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANFORGE_HOME", str(tmp_path / "empty"))
+    cfg = tiny_config("dcgan", "digits", "train.steps=4", "model.g_width=4", "model.d_width=4", "eval.metrics=fid")
+    trainer = Trainer(cfg, run_dir=tmp_path / "run")
+    with pytest.raises(FileNotFoundError, match="ganforge classifier train digits"):
+        trainer.fit()
+    assert trainer.step == 0

@@ -11,10 +11,20 @@ from .parse import (
     to_dict,
     update_from_dict,
 )
-from .schema import Config, DataConfig, LossConfig, ModelConfig, OptimConfig, OutputConfig, RegConfig, TrainConfig
+from .schema import (
+    Config,
+    DataConfig,
+    EvalConfig,
+    LossConfig,
+    ModelConfig,
+    OptimConfig,
+    OutputConfig,
+    RegConfig,
+    TrainConfig,
+)
 
 __all__ = [
-    "Config", "ConfigError", "DataConfig", "LossConfig", "ModelConfig", "OptimConfig", "OutputConfig", "RegConfig",
-    "TrainConfig", "apply_overrides", "from_dict", "load_yaml", "parse_override", "save_yaml", "set_key",
+    "Config", "ConfigError", "DataConfig", "EvalConfig", "LossConfig", "ModelConfig", "OptimConfig", "OutputConfig",
+    "RegConfig", "TrainConfig", "apply_overrides", "from_dict", "load_yaml", "parse_override", "save_yaml", "set_key",
     "to_dict", "update_from_dict",
 ]

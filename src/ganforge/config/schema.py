@@ -75,6 +75,15 @@ class TrainConfig:
 
 
 @dataclass
+class EvalConfig:
+    metrics: str = ""               # image runs: scores every train.eval_every steps, e.g. "fid,kid"; "" = off
+    n: int = 2000                   # generated images per evaluation
+    ref: str | None = None          # reference "<dataset>:<split>"; None = the training data's test split
+    extractor: str = "classifier"   # classifier (ours: `ganforge classifier train DATA`) or inception
+    best: str | None = None         # keep checkpoints/best.pt by this score (e.g. fid); None = off
+
+
+@dataclass
 class OutputConfig:
     dir: str = "runs"               # parent folder of run directories
     name: str | None = None         # run directory name; None = <preset>-<data>-<timestamp>
@@ -92,4 +101,5 @@ class Config:
     reg: RegConfig = field(default_factory=RegConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
     output: OutputConfig = field(default_factory=OutputConfig)

@@ -614,7 +614,9 @@ class PeriodicEvaluator:
         self.best_value: float | None = None
         self.best_step: int | None = None
 
-    def _setup(self, trainer: Any) -> None:
+    def setup(self, trainer: Any) -> None:
+        """Resolve the extractor and the best score so far; the engine calls this before its first step so a
+        missing classifier fails the run at once, not at the first evaluation."""
         if trainer.spec.kind != "images":
             raise ValueError("the periodic evaluator scores image generators; this run generates points")
         self._ext, self._label = resolve_extractor(self.extractor_arg, self.dataset, trainer.device)
@@ -642,7 +644,7 @@ class PeriodicEvaluator:
 
     def __call__(self, trainer: Any) -> dict[str, float]:
         if self._ext is None:
-            self._setup(trainer)
+            self.setup(trainer)
         assert self._ext is not None
         started, t_start = _now(), time.perf_counter()
         t0 = time.perf_counter()

@@ -78,7 +78,8 @@ def _trace_sqrt_product_eigh(sigma1: np.ndarray, sigma2: np.ndarray, cholesky: b
     For any factor S1 = G G^T, G^T S2 G has the eigenvalues of S1 S2 = G (G^T S2 G) G^{-1}, i.e. those of
     S1^{1/2} S2 S1^{1/2} (with the eigh factor G = V diag(sqrt w), S1^{1/2} S2 S1^{1/2} = V (G^T S2 G) V^T
     exactly). G^T S2 G is symmetric PSD, so eigvalsh gives real eigenvalues; those rounding pushed below 0 are
-    clipped. Cholesky (when S1 is positive definite) makes D = 2048 take ~0.7 s instead of ~1.9 s on 2 cores.
+    clipped. Cholesky (when S1 is positive definite) halves the cost: D = 2048 takes 1.55 s on one CPU thread
+    instead of 2.9 s with the eigh factor (eigh with vectors alone is 1.65 s).
     """
     G = _psd_factor(sigma1, cholesky)
     M = G.T @ (sigma2 @ G)

@@ -119,6 +119,19 @@ class Trainer:
             self.load_state_dict(resume)
         self.run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
         self._stop_signal: str | None = None
+        self.evaluator = self._build_evaluator()
+
+    def _build_evaluator(self):
+        """Image scores during training (FID etc. through ganforge.metrics.evaluate), when eval.metrics is set."""
+        e = self.cfg.eval
+        if not e.metrics:
+            return None
+        if self.spec.kind != "images":
+            raise ValueError("eval.metrics scores image generators; 2-D runs log the PacGAN metrics (toy/*) instead")
+        from ..metrics.evaluate import PeriodicEvaluator
+
+        ref = e.ref or f"{self.data['name']}:test"
+        return PeriodicEvaluator(metrics=e.metrics, n=e.n, ref=ref, extractor=e.extractor, best=e.best)
 
     # ---- state -------------------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -218,6 +231,8 @@ class Trainer:
         save_yaml(cfg, self.run_dir / "config.yaml")
         if resumed:
             _truncate_jsonl(self.run_dir / "metrics.jsonl", self.step)
+        if self.evaluator is not None:
+            self.evaluator.setup(self)
         logger = RunLogger(self.run_dir, tensorboard=cfg.output.tensorboard, append=resumed)
         n_params = sum(p.numel() for p in self.G.parameters()), sum(p.numel() for p in self.D.parameters())
         print(f"ganforge {__version__}: preset {cfg.preset}, data {self.data['name']} {list(self.spec.shape)}, "
@@ -243,7 +258,8 @@ class Trainer:
                 if out_of_time:
                     print(f"\ntrain.max_minutes={t.max_minutes:g} reached at step {self.step}", file=sys.stderr)
                 done = self.step == t.steps or out_of_time
-                if self.step % t.log_every == 0 or done:
+                evaluate_now = done or bool(t.eval_every and self.step % t.eval_every == 0)
+                if self.step % t.log_every == 0 or evaluate_now:
                     if self._bad.item():
                         raise TrainingDiverged(self._diverged_message())
                     now = time.perf_counter()
@@ -251,8 +267,11 @@ class Trainer:
                     scalars["lr_factor"] = lr_factor(cfg.optim, self.step - 1, t.steps)
                     scalars["samples_per_s"] = (self.step - last_step) * t.batch_size * t.n_critic / (now - last_time)
                     self._window, self._window_steps, last_time, last_step = {}, 0, now, self.step
-                    if self.data["modes"] is not None and (done or (t.eval_every and self.step % t.eval_every == 0)):
-                        scalars.update(self.toy_metrics())
+                    if evaluate_now:
+                        if self.data["modes"] is not None:
+                            scalars.update(self.toy_metrics())
+                        if self.evaluator is not None:
+                            scalars.update(self.evaluator(self))
                     logger.log(self.step, scalars)
                     progress.set_postfix({k.split("/")[-1] if k.startswith("loss/") else k: f"{v:.3g}"
                                           for k, v in scalars.items() if k.startswith(("loss/", "toy/m", "toy/hq"))})
