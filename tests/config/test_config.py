@@ -97,3 +97,26 @@ def test_preset_table_lists_every_preset():
         assert name in table
     with pytest.raises(ConfigError, match="unknown preset 'dcgna'; did you mean 'dcgan'"):
         build_config("dcgna")
+
+
+def test_presets_carry_separate_settings_for_2d_points():
+    from ganforge.config.presets import POINTS_MODEL
+
+    points, images = build_config("gan", "grid25"), build_config("gan", "digits")
+    assert points.model.g_activation == "tanh" and points.train.batch_size == 512
+    assert images.model.g_activation == "relu" and images.train.batch_size == 100  # Goodfellow's settings
+    assert build_config("gan", "ring8", ["train.batch_size=64"]).train.batch_size == 64  # overrides still win
+    assert build_config("wgan", "moons").model.z_dim == POINTS_MODEL["model.z_dim"]
+    assert build_config("wgan", "moons").optim.d_lr == 5e-5  # the paper's optimiser is kept
+
+
+def test_every_point_dataset_builds_points():
+    from ganforge.config import DataConfig
+    from ganforge.data import DATASETS, POINT_DATASETS, build_dataset
+
+    assert set(POINT_DATASETS) <= set(DATASETS.names())
+    for name in POINT_DATASETS:
+        if name != "points":  # needs a user file
+            assert build_dataset(DataConfig(name=name)).kind == "points"
+    for name in set(DATASETS.names()) - set(POINT_DATASETS) - {"mnist", "folder"}:
+        assert build_dataset(DataConfig(name=name)).kind == "images"

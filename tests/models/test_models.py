@@ -67,3 +67,37 @@ def test_init_is_seeded():
     torch.manual_seed(3)
     b, _ = build_models(ModelConfig(name="dcgan", g_width=8, d_width=8), DataSpec("images", (1, 8, 8)))
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+@pytest.mark.parametrize("name, cls", [("relu", nn.ReLU), ("tanh", nn.Tanh), ("leaky_relu", nn.LeakyReLU)])
+def test_mlp_generator_activation(name, cls):
+    G, _ = build_models(ModelConfig(name="mlp", g_width=8, d_width=8, z_dim=2, g_depth=3, g_activation=name),
+                        DataSpec("points", (2,)))
+    hidden = [m for m in G.net if not isinstance(m, nn.Linear)]
+    assert len(hidden) == 3 and all(isinstance(m, cls) for m in hidden)
+
+
+def test_packing_discriminator_scores_packs():
+    """PacGAN: with pack m, D sees m samples jointly; one logit per pack, and a pack's logit depends on its
+    members only."""
+    _, D = build_models(ModelConfig(name="mlp", d_width=8, pack=3), DataSpec("points", (2,)))
+    x = torch.randn(12, 2)
+    logits = D(x)
+    assert logits.shape == (4,)
+    y = x.clone()
+    y[4] += 1.0  # second pack (samples 3, 4, 5)
+    changed = (D(y) != logits).tolist()
+    assert changed == [False, True, False, False]
+    with pytest.raises(ValueError, match="packs of 3"):
+        D(torch.randn(10, 2))
+
+
+def test_pack_must_divide_the_batch():
+    from ganforge.config import ConfigError
+    from ganforge.config.presets import build_config
+    from ganforge.config.validate import validate
+
+    with pytest.raises(ConfigError, match="model.pack"):
+        validate(build_config("gan", "ring8", ["model.pack=3", "train.batch_size=100"]))
+    with pytest.raises(ValueError, match="mlp family only"):
+        build_models(ModelConfig(name="dcgan", pack=2), DataSpec("images", (1, 8, 8)))

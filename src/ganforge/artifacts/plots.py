@@ -42,6 +42,16 @@ def save_image_grid(images: Tensor, path: str | Path, nrow: int | None = None, u
     return path
 
 
+def _save(fig: Any, path: str | Path) -> Path:
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    fig.clf()
+    _pyplot().close(fig)
+    return path
+
+
 def _pyplot():
     import matplotlib
 
@@ -82,12 +92,7 @@ def save_scatter(fake: Tensor, path: str | Path, real: Tensor | None = None,
     ax.set_aspect("equal")
     ax.legend(loc="upper right", markerscale=4, fontsize=8)
     ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def save_curves(records: Sequence[dict[str, Any]], path: str | Path, title: str = "") -> Path:
@@ -121,9 +126,4 @@ def save_curves(records: Sequence[dict[str, Any]], path: str | Path, title: str 
         ax2.set_xlabel("generator step")
         ax2.set_title("PacGAN quality", fontsize=9)
         ax2.grid(alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)

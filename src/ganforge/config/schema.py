@@ -30,6 +30,8 @@ class ModelConfig:
     g_depth: int = 3                # mlp only: hidden layers (DCGAN's depth follows from the resolution)
     d_depth: int = 3
     g_batchnorm: bool = False       # mlp only: BatchNorm in G's hidden layers (DCGAN always has it, as the paper)
+    g_activation: Literal["relu", "tanh", "leaky_relu"] = "relu"  # mlp only: G's hidden nonlinearity
+    pack: int = 1                   # mlp only: D judges m samples at once (PacGAN, Lin et al. 2018); 1 = off
     channels_last: bool = False     # dcgan: NHWC memory format (faster convolutions on some CPUs and GPUs)
 
 

@@ -37,6 +37,8 @@ def validate(cfg: Config) -> Config:
     for key, value in (("optim.beta1", o.beta1), ("optim.beta2", o.beta2)):
         if not 0 <= value < 1:
             raise ConfigError(f"'{key}' must be in [0, 1), got {value}")
+    if cfg.model.pack < 1 or t.batch_size % cfg.model.pack:
+        raise ConfigError(f"'model.pack' must be >= 1 and divide train.batch_size={t.batch_size}, got {cfg.model.pack}")
     if cfg.model.z_dim is not None and cfg.model.z_dim < 1:
         raise ConfigError(f"'model.z_dim' must be >= 1, got {cfg.model.z_dim}")
     if not (t.device in ("auto", "cpu") or t.device.startswith("cuda") or t.device == "mps"):

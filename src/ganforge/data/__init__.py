@@ -13,6 +13,8 @@ from ..registry import Registry
 from .base import BatchStream, DataError, Dataset, ImageDataset, PointDataset, ToyDistribution
 
 DATASETS: Registry[Callable[[DataConfig], Dataset]] = Registry("dataset")
+# Datasets of 2-D points (the rest are images): presets carry separate settings for them.
+POINT_DATASETS = ("ring8", "grid25", "spiral", "swissroll", "moons", "checkerboard", "points")
 
 # Importing the modules registers their datasets.
 from . import digits, folder, mnist, points, toy2d  # noqa: E402, F401
@@ -23,5 +25,5 @@ def build_dataset(cfg: DataConfig) -> Dataset:
     return DATASETS.get(cfg.name)(cfg)
 
 
-__all__ = ["DATASETS", "BatchStream", "DataError", "Dataset", "ImageDataset", "PointDataset",
+__all__ = ["POINT_DATASETS", "DATASETS", "BatchStream", "DataError", "Dataset", "ImageDataset", "PointDataset",
            "ToyDistribution", "build_dataset", "fetch"]

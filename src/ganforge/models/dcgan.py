@@ -77,6 +77,8 @@ class DCGANDiscriminator(nn.Module):
 def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
     if spec.kind != "images":
         raise ValueError("dcgan needs image data (digits, mnist, folder); for 2-D points use model.name=mlp")
+    if cfg.pack != 1:
+        raise ValueError("model.pack (PacGAN) is implemented for the mlp family only")
     c, h, w = spec.shape
     if h != w:
         raise ValueError(f"dcgan needs square images, got {h}x{w}")

@@ -15,10 +15,12 @@ from ..config.schema import ModelConfig
 from . import MODELS
 from .base import DataSpec, ModelFamily, resolved
 
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
+
 
 class MLPGenerator(nn.Module):
     def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int, depth: int, batchnorm: bool,
-                 tanh: bool) -> None:
+                 tanh: bool, activation: str = "relu") -> None:
         super().__init__()
         self.z_dim, self.out_shape = z_dim, out_shape
         layers: list[nn.Module] = []
@@ -26,7 +28,7 @@ class MLPGenerator(nn.Module):
         for _ in range(depth):
             layers += [nn.Linear(fan_in, width)]
             layers += [nn.BatchNorm1d(width)] if batchnorm else []
-            layers += [nn.ReLU()]
+            layers += [ACTIVATIONS[activation]()]
             fan_in = width
         layers += [nn.Linear(fan_in, math.prod(out_shape))]
         layers += [nn.Tanh()] if tanh else []
@@ -37,10 +39,14 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    def __init__(self, in_shape: tuple[int, ...], width: int, depth: int) -> None:
+    """With pack = m > 1 (PacGAN) D sees m samples side by side and gives one logit per pack: a batch of N samples
+    yields N / m logits, so every loss (a mean over logits) works unchanged."""
+
+    def __init__(self, in_shape: tuple[int, ...], width: int, depth: int, pack: int = 1) -> None:
         super().__init__()
+        self.pack = pack
         layers: list[nn.Module] = []
-        fan_in = math.prod(in_shape)
+        fan_in = math.prod(in_shape) * pack
         for _ in range(depth):
             layers += [nn.Linear(fan_in, width), nn.LeakyReLU(0.2)]
             fan_in = width
@@ -48,7 +54,9 @@ class MLPDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
-        return self.net(x.flatten(1)).squeeze(1)  # [N] logits
+        if x.shape[0] % self.pack:
+            raise ValueError(f"a batch of {x.shape[0]} samples does not split into packs of {self.pack}")
+        return self.net(x.reshape(x.shape[0] // self.pack, -1)).squeeze(1)  # [N / pack] logits
 
 
 def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
@@ -56,8 +64,10 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
     if cfg.g_depth < 1 or cfg.d_depth < 1:
         raise ValueError(f"mlp needs model.g_depth and model.d_depth >= 1, got {cfg.g_depth}, {cfg.d_depth}")
     G = MLPGenerator(p["z_dim"], spec.shape, p["g_width"], cfg.g_depth, cfg.g_batchnorm,
-                     tanh=spec.kind == "images")
-    D = MLPDiscriminator(spec.shape, p["d_width"], cfg.d_depth)
+                     tanh=spec.kind == "images", activation=cfg.g_activation)
+    if cfg.pack < 1:
+        raise ValueError(f"model.pack must be >= 1, got {cfg.pack}")
+    D = MLPDiscriminator(spec.shape, p["d_width"], cfg.d_depth, pack=cfg.pack)
     return G, D
 
 

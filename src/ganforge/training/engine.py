@@ -211,7 +211,9 @@ class Trainer:
         was_training = D.training
         D.eval()
         try:
-            return save_scatter(fake, path, real=real, critic=lambda x: D(x.to(self.device)), scale=self.data["scale"],
+            pack = getattr(D, "pack", 1)  # a packing D scores a grid point as a pack of copies of it
+            return save_scatter(fake, path, real=real, critic=lambda x: D(x.to(self.device).repeat_interleave(pack, 0)),
+                                scale=self.data["scale"],
                                 title=f"{self.cfg.preset} on {self.data['name']}, step {self.step}")
         finally:
             D.train(was_training)
