@@ -51,7 +51,7 @@ def main() -> None:
     for preset, records in curves.items():
         steps = [r["step"] for r in records]
         fake = [r["D/fake"] for r in records]
-        sig = [1 / (1 + math.exp(-f)) for f in fake]
+        sig = [0.5 * (1 + math.tanh(f / 2)) for f in fake]  # sigma(f), without overflow
         # |dL_G/dl| per sample: minimax sigma(l), non-saturating 1 - sigma(l) (at the mean logit)
         grad = [s if preset == "gan-minimax" else 1 - s for s in sig]
         axes[0].plot(steps, fake, color=colours[preset], label=preset)
