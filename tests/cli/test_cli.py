@@ -24,19 +24,14 @@ def test_train_writes_a_run(toy_run):
     assert (toy_run / "checkpoints" / "last.pt").is_file() and (toy_run / "samples.png").is_file()
 
 
-@pytest.mark.parametrize("suffix", [".npy", ".csv", ".png"])
-def test_sample_points(toy_run, tmp_path, suffix):
-    out = tmp_path / f"s{suffix}"
-    assert main(["sample", str(toy_run), "--n", "50", "--out", str(out)]) == 0
-    if suffix == ".npy":
-        assert np.load(out).shape == (50, 2)
-    elif suffix == ".csv":
-        pts = np.loadtxt(out, delimiter=",", skiprows=1)
-        assert pts.shape == (50, 2)
-        np.testing.assert_allclose(pts, np.load(tmp_path / "s.npy") if (tmp_path / "s.npy").exists() else pts,
-                                   rtol=1e-6)
-    else:
-        assert Image.open(out).size[0] > 100
+def test_sample_points_in_every_format(toy_run, tmp_path):
+    for suffix in (".npy", ".csv", ".png"):
+        assert main(["sample", str(toy_run), "--n", "50", "--seed", "3", "--out", str(tmp_path / f"s{suffix}")]) == 0
+    points = np.load(tmp_path / "s.npy")
+    assert points.shape == (50, 2) and np.isfinite(points).all()
+    # the CSV holds the same points as the .npy (same seed), after a header line
+    np.testing.assert_allclose(np.loadtxt(tmp_path / "s.csv", delimiter=",", skiprows=1), points, rtol=1e-6)
+    assert Image.open(tmp_path / "s.png").size[0] > 100
 
 
 def test_sample_is_seeded(toy_run, tmp_path):

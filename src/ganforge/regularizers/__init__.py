@@ -9,6 +9,7 @@ from .gradient_penalty import (
     interpolate,
     r1_penalty,
     r2_penalty,
+    squared_grad_norm,
     zero_centered_gp,
 )
 from .historical import HistoricalAverage
@@ -18,4 +19,4 @@ from .weight_clip import clip_weights
 
 __all__ = ["HistoricalAverage", "LazyRegularization", "clip_weights", "dragan_penalty", "dragan_perturb",
            "gradient_penalty", "interpolate", "orthogonal_penalty_matrix", "orthogonal_regularization", "r1_penalty",
-           "r2_penalty", "zero_centered_gp"]
+           "r2_penalty", "squared_grad_norm", "zero_centered_gp"]

@@ -28,14 +28,6 @@ def gradient_penalty(D: Callable[..., Tensor], x_hat: Tensor, center: float = 1.
     return (norms - center).pow(2).mean()
 
 
-def _input_gradients(D: Callable[..., Tensor], x: Tensor, c: Tensor | None) -> Tensor:
-    """grad_x sum_i D(x_i) = [grad D(x_1), ..., grad D(x_N)] (samples are independent), graph kept for backward."""
-    x = x.detach().requires_grad_(True)
-    logits = D(x) if c is None else D(x, c)
-    (grad,) = torch.autograd.grad(logits.sum(), x, create_graph=True)
-    return grad
-
-
 def zero_centered_gp(D: Callable[..., Tensor], real: Tensor, fake: Tensor, c: Tensor | None = None,
                      generator: torch.Generator | None = None) -> Tensor:
     """Zero-centred GP on interpolates (Thanh-Tung, Tran & Venkatesh 2019, "Improving Generalization and Stability
@@ -43,6 +35,13 @@ def zero_centered_gp(D: Callable[..., Tensor], real: Tensor, fake: Tensor, c: Te
     WGAN-GP does) on the segments between the two distributions is what keeps D from over-fitting and memorising
     (the paper's 0-GP). The caller multiplies by the weight lambda (paper: 10 or 100)."""
     return gradient_penalty(D, interpolate(real, fake, generator), center=0.0, c=c)
+
+
+def squared_grad_norm(logits: Tensor, x: Tensor) -> Tensor:
+    """E_i ||grad_{x_i} logits_i||^2 for logits already computed from `x` (which must require grad): lets the D
+    step reuse its forward on the reals for R1 instead of running D on them a second time."""
+    (grad,) = torch.autograd.grad(logits.sum(), x, create_graph=True)
+    return grad.flatten(1).pow(2).sum(1).mean()
 
 
 def r1_penalty(D: Callable[..., Tensor], real: Tensor, c: Tensor | None = None) -> Tensor:
@@ -54,13 +53,15 @@ def r1_penalty(D: Callable[..., Tensor], real: Tensor, c: Tensor | None = None) 
     multiply by the interval, see `LazyRegularization`). Squared norms are summed per sample without a sqrt, so the
     gradient is smooth even where grad D = 0 (the equilibrium R1 pulls D toward). For D(x) = w.x + b it is ||w||^2.
     """
-    return _input_gradients(D, real, c).flatten(1).pow(2).sum(1).mean()
+    real = real.detach().requires_grad_(True)
+    return squared_grad_norm(D(real) if c is None else D(real, c), real)
 
 
 def r2_penalty(D: Callable[..., Tensor], fake: Tensor, c: Tensor | None = None) -> Tensor:
     """R2 (Mescheder et al. 2018): E_{x~Q}[||grad_x D(x)||^2] on the fake batch; weight gamma / 2 as for R1.
     Pass a detached fake batch (G is not updated by D's regulariser)."""
-    return _input_gradients(D, fake.detach(), c).flatten(1).pow(2).sum(1).mean()
+    fake = fake.detach().requires_grad_(True)
+    return squared_grad_norm(D(fake) if c is None else D(fake, c), fake)
 
 
 def dragan_perturb(real: Tensor, generator: torch.Generator | None = None, scale: float = 0.5) -> Tensor:

@@ -8,7 +8,7 @@ from torch import Tensor, nn
 
 from ..config.schema import RegConfig
 from ..losses import GANLoss
-from ..regularizers import clip_weights, gradient_penalty, interpolate, r1_penalty
+from ..regularizers import clip_weights, gradient_penalty, interpolate, squared_grad_norm
 
 
 def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLoss, reg: RegConfig,
@@ -18,16 +18,18 @@ def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLo
     E f(D(x)) + E g(D(G(z))) under the penalties."""
     with torch.no_grad():
         fake = G(z, c)                                   # G is not updated here: no graph through it
+    if reg.r1_gamma > 0:
+        real = real.detach().requires_grad_(True)        # R1 differentiates this forward; no second D(real)
     real_logits, fake_logits = D(real, c), D(fake, c)    # [N], [N]
     loss_D = loss.d_loss(real_logits, fake_logits)
     stats = {"loss/D": loss_D.detach(), "D/real": real_logits.detach().mean(), "D/fake": fake_logits.detach().mean()}
     total = loss_D
     if reg.gp_weight > 0:
-        gp = gradient_penalty(D, interpolate(real, fake, generator), center=reg.gp_center, c=c)
+        gp = gradient_penalty(D, interpolate(real.detach(), fake, generator), center=reg.gp_center, c=c)
         total = total + reg.gp_weight * gp
         stats["reg/gp"] = gp.detach()
     if reg.r1_gamma > 0:
-        r1 = r1_penalty(D, real, c)
+        r1 = squared_grad_norm(real_logits, real)
         total = total + 0.5 * reg.r1_gamma * r1
         stats["reg/r1"] = r1.detach()
     opt_D.zero_grad(set_to_none=True)
