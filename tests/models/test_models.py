@@ -101,3 +101,16 @@ def test_pack_must_divide_the_batch():
         validate(build_config("gan", "ring8", ["model.pack=3", "train.batch_size=100"]))
     with pytest.raises(ValueError, match="mlp family only"):
         build_models(ModelConfig(name="dcgan", pack=2), DataSpec("images", (1, 8, 8)))
+
+
+@pytest.mark.parametrize("name, spec", [("mlp", DataSpec("points", (2,))), ("mlp", DataSpec("images", (1, 8, 8))),
+                                        ("dcgan", DataSpec("images", (1, 16, 16)))])
+def test_discriminator_is_head_of_features(name, spec):
+    """D(x) == D.head(D.features(x)): tricks read D's features without a second forward."""
+    torch.manual_seed(0)
+    G, D = build_models(ModelConfig(name=name, g_width=8, d_width=8, z_dim=4), spec)
+    D.eval()
+    x = G(torch.randn(4, 4))
+    h = D.features(x)
+    assert h.shape[0] == 4 and h.flatten(1).shape[1] > 1
+    torch.testing.assert_close(D.head(h), D(x))

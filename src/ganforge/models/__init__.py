@@ -3,6 +3,9 @@
 Every family builds a pair (G, D) with one calling convention:
     G(z [N, z_dim], c=None) -> x   [N, 2] points or [N, C, H, W] images in [-1, 1]
     D(x, c=None)            -> logits [N]  (higher = more real)
+Every D is a trunk and a head, so tricks and extra heads can read D's features without a second forward:
+    D.features(x, c=None)   -> h       D's last hidden activations [N, ...] (feature matching, pull-away, Q heads)
+    D.head(h, c=None)       -> logits  [N];  D(x, c) == D.head(D.features(x, c), c)
 ``c`` is the conditioning input (class labels) that conditional families will read; unconditional ones ignore it.
 """
 

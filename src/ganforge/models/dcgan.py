@@ -70,8 +70,15 @@ class DCGANDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
         self.apply(dcgan_init)
 
+    def features(self, x: Tensor, c: Tensor | None = None) -> Tensor:
+        """The last hidden layer's activations, [N, C, base, base] (4x4 for 32/64 px)."""
+        return self.net[:-1](x)
+
+    def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
+        return self.net[-1](h).flatten()  # [N] logits
+
     def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
-        return self.net(x).flatten()  # [N] logits
+        return self.head(self.features(x, c), c)
 
 
 def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:

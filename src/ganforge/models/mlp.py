@@ -53,10 +53,17 @@ class MLPDiscriminator(nn.Module):
         layers += [nn.Linear(fan_in, 1)]
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
+    def features(self, x: Tensor, c: Tensor | None = None) -> Tensor:
+        """The last hidden layer's activations, [N / pack, width]."""
         if x.shape[0] % self.pack:
             raise ValueError(f"a batch of {x.shape[0]} samples does not split into packs of {self.pack}")
-        return self.net(x.reshape(x.shape[0] // self.pack, -1)).squeeze(1)  # [N / pack] logits
+        return self.net[:-1](x.reshape(x.shape[0] // self.pack, -1))
+
+    def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
+        return self.net[-1](h).squeeze(1)  # [N / pack] logits
+
+    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
+        return self.head(self.features(x, c), c)
 
 
 def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
