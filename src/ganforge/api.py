@@ -58,6 +58,7 @@ class LoadedGenerator:
         self.uses_ema = weights is state.get("G_ema")
         G.load_state_dict(weights)
         self.G: nn.Module = G.to(self.device).eval().requires_grad_(False)
+        self.latent = G.latent
         self.z_dim: int = G.z_dim
 
     @torch.no_grad()
@@ -70,7 +71,7 @@ class LoadedGenerator:
     def sample(self, n: int, seed: int = 0) -> Tensor:
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
-        z = torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(seed))
+        z = self.latent.sample(n, torch.Generator().manual_seed(seed))
         return self(z)
 
     def __repr__(self) -> str:

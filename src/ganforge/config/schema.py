@@ -25,6 +25,8 @@ class DataConfig:
 class ModelConfig:
     name: str = "auto"              # model registry name: mlp, dcgan; auto = mlp for 2-D points, dcgan for images
     z_dim: int | None = None        # latent size, z ~ N(0, I); None = the family's default (mlp 64, dcgan 100)
+    z_categories: int = 0           # K > 0 appends a one-hot of k ~ U{0..K-1} to z: a mixture prior that lets G
+                                    #   make separated modes without bridges (models/latent.py); 0 = Gaussian only
     g_width: int | None = None      # mlp: hidden units (default 256); dcgan: channels at the finest level (default 64),
     d_width: int | None = None      #   doubled at each coarser level, as in Radford et al. 2016
     g_depth: int = 3                # mlp only: hidden layers (DCGAN's depth follows from the resolution)

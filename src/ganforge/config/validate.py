@@ -41,6 +41,8 @@ def validate(cfg: Config) -> Config:
         raise ConfigError(f"'model.pack' must be >= 1 and divide train.batch_size={t.batch_size}, got {cfg.model.pack}")
     if cfg.model.z_dim is not None and cfg.model.z_dim < 1:
         raise ConfigError(f"'model.z_dim' must be >= 1, got {cfg.model.z_dim}")
+    if cfg.model.z_categories < 0 or cfg.model.z_categories == 1:
+        raise ConfigError(f"'model.z_categories' must be 0 (off) or >= 2, got {cfg.model.z_categories}")
     if not (t.device in ("auto", "cpu") or t.device.startswith("cuda") or t.device == "mps"):
         raise ConfigError(f"bad value for 'train.device': '{t.device}'; use auto, cpu, cuda or cuda:N")
     return cfg

@@ -2,6 +2,7 @@
 
 Every family builds a pair (G, D) with one calling convention:
     G(z [N, z_dim], c=None) -> x   [N, 2] points or [N, C, H, W] images in [-1, 1]
+    G.latent.sample(n, generator, device) -> z   (the prior, models/latent.py; G.z_dim == G.latent.dim)
     D(x, c=None)            -> logits [N]  (higher = more real)
 Every D is a trunk and a head, so tricks and extra heads can read D's features without a second forward:
     D.features(x, c=None)   -> h       D's last hidden activations [N, ...] (feature matching, pull-away, Q heads)
@@ -14,6 +15,7 @@ from __future__ import annotations
 from ..config.schema import ModelConfig
 from ..registry import Registry
 from .base import DataSpec, ModelFamily
+from .latent import LatentPrior
 
 MODELS: Registry[ModelFamily] = Registry("model")
 
@@ -32,4 +34,4 @@ def build_models(cfg: ModelConfig, spec: DataSpec):
     return MODELS.get(resolve_model_name(cfg, spec)).build(cfg, spec)
 
 
-__all__ = ["MODELS", "DataSpec", "ModelFamily", "build_models", "resolve_model_name"]
+__all__ = ["MODELS", "DataSpec", "LatentPrior", "ModelFamily", "build_models", "resolve_model_name"]

@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from ..config.schema import ModelConfig
 from . import MODELS
 from .base import DataSpec, ModelFamily, resolved
+from .latent import LatentPrior
 
 
 def pyramid(resolution: int) -> tuple[int, int]:
@@ -38,14 +39,15 @@ def dcgan_init(module: nn.Module) -> None:
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, z_dim: int, out_shape: tuple[int, int, int], width: int) -> None:
+    def __init__(self, latent: LatentPrior | int, out_shape: tuple[int, int, int], width: int) -> None:
         super().__init__()
         channels, resolution, _ = out_shape
         base, k = pyramid(resolution)
-        self.z_dim, self.out_shape = z_dim, out_shape
+        self.latent = latent if isinstance(latent, LatentPrior) else LatentPrior(latent)
+        self.z_dim, self.out_shape = self.latent.dim, out_shape  # z_dim: the width of z, one-hot part included
         widths = [width * 2 ** (k - 1 - i) for i in range(k)]  # e.g. k=3, width=64: 256 @4x4, 128 @8x8, 64 @16x16
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(z_dim, widths[0], base, 1, 0, bias=False),  # [N, w0, base, base]
+            nn.ConvTranspose2d(self.z_dim, widths[0], base, 1, 0, bias=False),  # [N, w0, base, base]
             nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
         for c_in, c_out in zip(widths[:-1], widths[1:]):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
@@ -90,7 +92,7 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
     if h != w:
         raise ValueError(f"dcgan needs square images, got {h}x{w}")
     p = resolved(cfg, z_dim=100, g_width=64, d_width=64)
-    G = DCGANGenerator(p["z_dim"], (c, h, w), p["g_width"])
+    G = DCGANGenerator(LatentPrior(p["z_dim"], cfg.z_categories), (c, h, w), p["g_width"])
     D = DCGANDiscriminator((c, h, w), p["d_width"])
     if cfg.channels_last:
         import torch

@@ -14,17 +14,19 @@ from torch import Tensor, nn
 from ..config.schema import ModelConfig
 from . import MODELS
 from .base import DataSpec, ModelFamily, resolved
+from .latent import LatentPrior
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
 
 
 class MLPGenerator(nn.Module):
-    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int, depth: int, batchnorm: bool,
-                 tanh: bool, activation: str = "relu") -> None:
+    def __init__(self, latent: LatentPrior | int, out_shape: tuple[int, ...], width: int, depth: int,
+                 batchnorm: bool, tanh: bool, activation: str = "relu") -> None:
         super().__init__()
-        self.z_dim, self.out_shape = z_dim, out_shape
+        self.latent = latent if isinstance(latent, LatentPrior) else LatentPrior(latent)
+        self.z_dim, self.out_shape = self.latent.dim, out_shape  # z_dim: the width of z, one-hot part included
         layers: list[nn.Module] = []
-        fan_in = z_dim
+        fan_in = self.z_dim
         for _ in range(depth):
             layers += [nn.Linear(fan_in, width)]
             layers += [nn.BatchNorm1d(width)] if batchnorm else []
@@ -70,7 +72,7 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
     p = resolved(cfg, z_dim=64, g_width=256, d_width=256)
     if cfg.g_depth < 1 or cfg.d_depth < 1:
         raise ValueError(f"mlp needs model.g_depth and model.d_depth >= 1, got {cfg.g_depth}, {cfg.d_depth}")
-    G = MLPGenerator(p["z_dim"], spec.shape, p["g_width"], cfg.g_depth, cfg.g_batchnorm,
+    G = MLPGenerator(LatentPrior(p["z_dim"], cfg.z_categories), spec.shape, p["g_width"], cfg.g_depth, cfg.g_batchnorm,
                      tanh=spec.kind == "images", activation=cfg.g_activation)
     if cfg.pack < 1:
         raise ValueError(f"model.pack must be >= 1, got {cfg.pack}")

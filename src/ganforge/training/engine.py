@@ -106,10 +106,11 @@ class Trainer:
         self.loss = LOSSES.get(cfg.loss.name)
         self.stream = BatchStream(self.dataset, t.batch_size, seed=t.seed, device=self.device)
         self.noise = torch.Generator(device=self.device).manual_seed(t.seed + 1)  # z for training
-        self.z_dim = self.G.z_dim
+        self.latent = self.G.latent
+        self.z_dim = self.latent.dim
         fixed = torch.Generator().manual_seed(t.seed + 2)  # fixed z for sample grids and 2-D metrics
-        self.fixed_z = torch.randn(cfg.output.n_samples, self.z_dim, generator=fixed).to(self.device)
-        self.eval_z = torch.randn(N_TOY_EVAL, self.z_dim, generator=fixed).to(self.device)
+        self.fixed_z = self.latent.sample(cfg.output.n_samples, fixed).to(self.device)
+        self.eval_z = self.latent.sample(N_TOY_EVAL, fixed).to(self.device)
         self.step = 0
         self.last_checkpoint: Path | None = None
         self._bad = torch.zeros((), dtype=torch.bool, device=self.device)  # any non-finite loss since last check
@@ -311,9 +312,9 @@ class Trainer:
             set_lr(self.opt_D, cfg.optim.d_lr * factor)
         for _ in range(t.n_critic):
             real, c = self.stream.next()
-            z = torch.randn(real.shape[0], self.z_dim, device=self.device, generator=self.noise)
+            z = self.latent.sample(real.shape[0], self.noise, self.device)
             d_stats = d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, generator=self.noise)
-        z = torch.randn(t.batch_size, self.z_dim, device=self.device, generator=self.noise)
+        z = self.latent.sample(t.batch_size, self.noise, self.device)
         g_stats = g_step(self.G, self.D, self.opt_G, self.loss, z, c,
                          real=real if self.loss.needs_real_for_g else None)
         if self.G_ema is not None:
