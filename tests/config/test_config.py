@@ -154,3 +154,15 @@ def test_trick_choices_name_the_valid_values():
                "reg.reg_every=16"], ["train.consensus=10", "loss.fm_weight=1"], ["train.unroll=5", "loss.fm_weight=1"]):
         validate(apply_overrides(Config(), ok))
 
+
+def test_trick_presets_follow_their_papers():
+    dragan, r1, unrolled = build_config("dragan"), build_config("r1gan"), build_config("unrolled")
+    assert (dragan.loss.name, dragan.reg.dragan_weight, dragan.reg.dragan_scale, dragan.optim.d_lr,
+            dragan.optim.beta1, dragan.optim.beta2, dragan.train.batch_size) == ("ns", 10.0, 0.5, 1e-4, 0.5, 0.9, 128)
+    assert (r1.loss.name, r1.reg.r1_gamma, r1.optim.name, r1.optim.d_lr, r1.train.batch_size) == \
+        ("ns", 10.0, "rmsprop", 1e-4, 64)
+    assert (unrolled.train.unroll, unrolled.optim.name, unrolled.optim.g_lr, unrolled.optim.d_lr) == \
+        (5, "adam", 1e-3, 1e-4)
+    for name in ("dragan", "r1gan", "unrolled"):
+        assert build_config(name, "grid25").model.g_activation == "tanh"  # the shared 2-D architecture
+        validate(build_config(name, "grid25"))
