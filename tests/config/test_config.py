@@ -120,3 +120,49 @@ def test_every_point_dataset_builds_points():
             assert build_dataset(DataConfig(name=name)).kind == "points"
     for name in set(DATASETS.names()) - set(POINT_DATASETS) - {"mnist", "folder"}:
         assert build_dataset(DataConfig(name=name)).kind == "images"
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["loss.name=wgan", "loss.real_label=0.9"], r"loss.name=wgan has none. Use loss.name ns or minimax"),
+    (["loss.name=hinge", "loss.real_label=0.9"], "ns or minimax"),
+    (["loss.real_label=0"], r"must be in \(0, 1\]"),
+    (["loss.real_label=1.2"], r"must be in \(0, 1\]"),
+    (["loss.fm_only=true"], "set loss.fm_weight > 0"),
+    (["loss.fm_weight=-1"], "'loss.fm_weight' must be >= 0"),
+    (["loss.fm_weight=1", "loss.fm_only=true", "train.unroll=3"], "use one or the other"),
+    (["train.consensus=1", "train.n_critic=5"], "needs train.n_critic=1, got 5"),
+    (["train.consensus=1", "train.unroll=2"], "use one of them"),
+    (["train.unroll=-1"], "'train.unroll' must be >= 0"),
+    (["reg.reg_every=4"], "set reg.r1_gamma or reg.r2_gamma > 0"),
+    (["reg.reg_every=0", "reg.r1_gamma=1"], r"'reg.reg_every' must be >= 1"),
+    (["reg.r2_gamma=-1"], "'reg.r2_gamma' must be >= 0"),
+    (["reg.dragan_weight=10", "reg.dragan_scale=0"], "'reg.dragan_scale' must be > 0"),
+    (["reg.instance_noise=-0.1"], "'reg.instance_noise' must be >= 0"),
+    (["reg.hist_weight=-1"], "'reg.hist_weight' must be >= 0"),
+])
+def test_invalid_trick_settings_are_clear_errors(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        validate(apply_overrides(Config(), overrides))
+
+
+def test_trick_choices_name_the_valid_values():
+    with pytest.raises(ConfigError, match="choose one of: g, d, both"):
+        apply_overrides(Config(), ["reg.ortho_nets=gd"])
+    with pytest.raises(ConfigError, match="did you mean 'reg.r2_gamma'"):
+        apply_overrides(Config(), ["reg.r2_gama=1"])
+    for ok in (["loss.real_label=0.9"], ["loss.name=minimax", "loss.real_label=0.7"], ["reg.r2_gamma=1",
+               "reg.reg_every=16"], ["train.consensus=10", "loss.fm_weight=1"], ["train.unroll=5", "loss.fm_weight=1"]):
+        validate(apply_overrides(Config(), ok))
+
+
+def test_trick_presets_follow_their_papers():
+    dragan, r1, unrolled = build_config("dragan"), build_config("r1gan"), build_config("unrolled")
+    assert (dragan.loss.name, dragan.reg.dragan_weight, dragan.reg.dragan_scale, dragan.optim.d_lr,
+            dragan.optim.beta1, dragan.optim.beta2, dragan.train.batch_size) == ("ns", 10.0, 0.5, 1e-4, 0.5, 0.9, 128)
+    assert (r1.loss.name, r1.reg.r1_gamma, r1.optim.name, r1.optim.d_lr, r1.train.batch_size) == \
+        ("ns", 10.0, "rmsprop", 1e-4, 64)
+    assert (unrolled.train.unroll, unrolled.optim.name, unrolled.optim.g_lr, unrolled.optim.d_lr) == \
+        (5, "adam", 1e-3, 1e-4)
+    for name in ("dragan", "r1gan", "unrolled"):
+        assert build_config(name, "grid25").model.g_activation == "tanh"  # the shared 2-D architecture
+        validate(build_config(name, "grid25"))

@@ -1,9 +1,11 @@
 """The engine's promises: exact resume, atomic checkpoints, clean stops on divergence and on signals."""
 
 import json
+import math
 import os
 import signal
 
+import numpy as np
 import pytest
 import torch
 
@@ -26,6 +28,11 @@ def _assert_same_state(a: dict, b: dict) -> None:
             for name, value in s.items():
                 assert torch.equal(torch.as_tensor(value), torch.as_tensor(b[key]["state"][pid][name])), f"{key}"
     assert torch.equal(a["rng"]["noise"], b["rng"]["noise"])
+    for key in ("hist_G", "hist_D"):
+        assert (a.get(key) is None) == (b.get(key) is None), key
+        if a.get(key) is not None:
+            assert a[key]["count"] == b[key]["count"]
+            assert all(torch.equal(x, y) for x, y in zip(a[key]["mean"], b[key]["mean"])), f"{key} mean differs"
     assert a["rng"]["stream"]["batches_drawn"] == b["rng"]["stream"]["batches_drawn"]
 
 
@@ -36,6 +43,10 @@ CASES = {
     "wgan-gp+ema": ("wgan-gp", "ring8", "train.ema=0.9"),
     "wgan": ("wgan", "grid25"),
     "lsgan": ("lsgan", "ring8"),
+    # Historical averages (state), instance noise (annealed, drawn from the checkpointed generator; its end step set
+    # so that the schedule does not hang on train.steps), lazy R1 (due by the D-update count) and label smoothing.
+    "gan+tricks": ("gan", "grid25", "optim.lr_decay=none", "reg.hist_weight=0.1", "reg.instance_noise=0.2",
+                   "reg.instance_noise_end=150", "reg.r1_gamma=1", "reg.reg_every=4", "loss.real_label=0.9"),
 }
 
 
@@ -197,3 +208,87 @@ def test_image_scores_need_a_classifier_and_say_so_before_training(tiny_config, 
     with pytest.raises(FileNotFoundError, match="ganforge classifier train digits"):
         trainer.fit()
     assert trainer.step == 0
+
+
+def test_historical_average_penalty_is_the_distance_to_the_mean_of_past_weights(tiny_config, tmp_path):
+    """Brute force: keep every past snapshot of G and D, and compare ||theta - mean(snapshots)||^2 with what each
+    step's penalty was (0 before the first snapshot)."""
+    trainer = Trainer(tiny_config("gan", "ring8", "reg.hist_weight=0.5", "train.steps=6"), run_dir=tmp_path / "run")
+    past = {"G": [], "D": []}
+    for _ in range(5):
+        nets = {"G": trainer.G, "D": trainer.D}
+        before = {k: [p.detach().clone() for p in net.parameters()] for k, net in nets.items()}
+        stats = trainer.train_step()
+        for k in nets:
+            expected = 0.0
+            if past[k]:
+                means = [torch.stack([snap[i] for snap in past[k]]).mean(0) for i in range(len(before[k]))]
+                expected = sum((p - m).pow(2).sum().item() for p, m in zip(before[k], means))
+            assert stats[f"reg/hist_{k}"].item() == pytest.approx(expected, rel=1e-4, abs=1e-12), k
+            past[k].append([p.detach().clone() for p in nets[k].parameters()])
+    assert trainer.hist_G.count == trainer.hist_D.count == 5
+
+
+def test_lazy_r1_runs_every_n_d_updates_with_the_corrected_optimiser(tiny_config, tmp_path):
+    cfg = tiny_config("gan", "ring8", "train.steps=6", "train.log_every=6", "train.n_critic=2", "reg.r1_gamma=1",
+                      "reg.reg_every=3", "optim.lr_decay=none")
+    trainer = Trainer(cfg, run_dir=tmp_path / "run")
+    group = trainer.opt_D.param_groups[0]
+    c = 3 / 4  # StyleGAN2: lr * c, betas ** c with c = N / (N + 1)
+    assert group["lr"] == pytest.approx(cfg.optim.d_lr * c)
+    assert group["betas"] == pytest.approx((cfg.optim.beta1 ** c, cfg.optim.beta2 ** c))
+    assert trainer.opt_G.param_groups[0]["lr"] == cfg.optim.g_lr
+    seen = []
+    original = trainer.train_step
+
+    def recording_step():
+        stats = original()
+        seen.append(stats.get("reg/r1"))
+        return stats
+
+    trainer.train_step = recording_step
+    trainer.fit()
+    # D updates 0..11, two per G step: due at 0, 3, 6, 9 -> G steps 0, 1, 3, 4
+    assert [i for i, r1 in enumerate(seen) if r1 is not None] == [0, 1, 3, 4]
+    logged = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])
+    # the log averages the penalty over the steps that ran it, not over all six
+    assert logged["reg/r1"] == pytest.approx(np.mean([r.item() for r in seen if r is not None]), rel=1e-5)
+
+
+def test_instance_noise_std_follows_its_schedule(tiny_config, tmp_path):
+    trainer = Trainer(tiny_config("gan", "ring8", "train.steps=10", "reg.instance_noise=0.5"), run_dir=tmp_path / "a")
+    assert [trainer.instance_noise_std(s) for s in (0, 5, 10)] == [0.5, 0.25, 0.0]  # end 0 = train.steps
+    trainer = Trainer(tiny_config("gan", "ring8", "train.steps=10", "reg.instance_noise=0.5",
+                                  "reg.instance_noise_end=4"), run_dir=tmp_path / "b")
+    assert [trainer.instance_noise_std(s) for s in (0, 2, 4, 9)] == [0.5, 0.25, 0.0, 0.0]
+
+
+def test_label_smoothing_reaches_the_trainers_loss(tiny_config, tmp_path):
+    trainer = Trainer(tiny_config("gan", "ring8", "loss.real_label=0.9"), run_dir=tmp_path / "run")
+    l_r, l_f = 2.0, -1.0
+    softplus = lambda x: math.log1p(math.exp(x))  # noqa: E731
+    expected = 0.9 * softplus(-l_r) + 0.1 * softplus(l_r) + softplus(l_f)
+    assert trainer.loss.d_loss(torch.tensor([l_r]), torch.tensor([l_f])).item() == pytest.approx(expected, rel=1e-6)
+
+
+SWITCHES = {
+    "r1+r2": ("gan", "grid25", "reg.r1_gamma=1", "reg.r2_gamma=1"),
+    "dragan": ("dragan", "grid25"),
+    "ortho-both-full": ("gan", "grid25", "reg.ortho_weight=1e-4", "reg.ortho_nets=both",
+                        "reg.ortho_off_diagonal=false"),
+    "fm-only": ("gan", "grid25", "loss.fm_weight=1", "loss.fm_only=true"),
+    "unrolled": ("unrolled", "grid25", "train.unroll=2"),
+    "consensus+fm+r1": ("gan", "grid25", "train.consensus=1", "loss.fm_weight=0.5", "reg.r1_gamma=1"),
+    "dcgan-unroll-noise-fm": ("r1gan", "digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4",
+                              "train.unroll=1", "reg.instance_noise=0.1", "loss.fm_weight=1"),
+    "dcgan-consensus-hist-lazy": ("gan", "digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4",
+                                  "train.consensus=0.5", "reg.hist_weight=1", "reg.r2_gamma=1", "reg.reg_every=2"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SWITCHES))
+def test_every_switch_trains_with_any_model(tiny_config, tmp_path, case):
+    preset, data, *extra = SWITCHES[case]
+    result = Trainer(tiny_config(preset, data, "train.steps=3", "train.log_every=3", *extra),
+                     run_dir=tmp_path / "run").fit()
+    assert result.step == 3 and all(math.isfinite(v) for k, v in result.metrics.items() if k.startswith("loss/"))

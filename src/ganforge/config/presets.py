@@ -89,6 +89,27 @@ _add(Preset(
     {"loss.name": "hinge", "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5,
      "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
     POINTS_MODEL))
+_add(Preset(
+    "dragan", "DRAGAN: non-saturating GAN with a gradient penalty around the real data",
+    "Kodali et al. 2017 and their released code: lambda 10 at x + alpha 0.5 std(x) U[0, 1), ns loss, Adam lr 1e-4, "
+    "betas (0.5, 0.9), n_critic 1, batch 128.",
+    {"loss.name": "ns", "reg.dragan_weight": 10.0, "reg.dragan_scale": 0.5, "optim.name": "adam", "optim.g_lr": 1e-4,
+     "optim.d_lr": 1e-4, "optim.beta1": 0.5, "optim.beta2": 0.9, "train.n_critic": 1, "train.batch_size": 128},
+    POINTS_MODEL))
+_add(Preset(
+    "r1gan", "non-saturating GAN with the R1 penalty on the reals, gamma 10",
+    "Mescheder et al. 2018 and their GAN_stability configs: ns loss, R1 gamma 10, RMSProp lr 1e-4, n_critic 1, "
+    "batch 64, EMA of G 0.999.",
+    {"loss.name": "ns", "reg.r1_gamma": 10.0, "optim.name": "rmsprop", "optim.g_lr": 1e-4, "optim.d_lr": 1e-4,
+     "train.n_critic": 1, "train.batch_size": 64, "train.ema": 0.999},
+    POINTS_MODEL))
+_add(Preset(
+    "unrolled", "unrolled GAN: G plays against D unrolled 5 Adam steps ahead",
+    "Metz et al. 2017: k=5, the minimax objective f they unroll; Adam beta1 0.5, G lr 1e-3, D lr 1e-4, batch 512 as in "
+    "the authors' 2-D demo notebook (poolio/unrolled_gan).",
+    {"loss.name": "minimax", "train.unroll": 5, "optim.name": "adam", "optim.g_lr": 1e-3, "optim.d_lr": 1e-4,
+     "optim.beta1": 0.5, "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 512},
+    POINTS_MODEL))
 
 DEFAULT_PRESET = "pacgan"  # the default `ganforge train` / `make demo`: grid25 with the best 2-D preset
 
@@ -140,6 +161,12 @@ def preset_table() -> str:
             extra.append(f"clip {cfg.reg.clip:g}")
         if cfg.reg.gp_weight:
             extra.append(f"GP {cfg.reg.gp_weight:g}")
+        if cfg.reg.r1_gamma:
+            extra.append(f"R1 {cfg.reg.r1_gamma:g}")
+        if cfg.reg.dragan_weight:
+            extra.append(f"DRAGAN {cfg.reg.dragan_weight:g}")
+        if cfg.train.unroll:
+            extra.append(f"unroll {cfg.train.unroll}")
         if cfg.train.ema:
             extra.append(f"EMA {cfg.train.ema:g}")
         loss = cfg.loss.name + (f" + {', '.join(extra)}" if extra else "")

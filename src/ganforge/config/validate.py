@@ -5,6 +5,9 @@ from __future__ import annotations
 from .parse import ConfigError
 from .schema import Config
 
+# The losses whose D loss is binary cross-entropy with real target 1: the ones label smoothing applies to.
+BCE_LOSSES = ("ns", "minimax")
+
 
 def validate(cfg: Config) -> Config:
     """Raise ConfigError naming the key, the bad value and what would be valid."""
@@ -32,6 +35,7 @@ def validate(cfg: Config) -> Config:
     for key, value in non_negative.items():
         if value < 0:
             raise ConfigError(f"'{key}' must be >= 0, got {value}")
+    _validate_tricks(cfg)
     if not 0 <= t.ema < 1:
         raise ConfigError(f"'train.ema' must be in [0, 1) (0 disables), got {t.ema}")
     for key, value in (("optim.beta1", o.beta1), ("optim.beta2", o.beta2)):
@@ -46,6 +50,45 @@ def validate(cfg: Config) -> Config:
     if not (t.device in ("auto", "cpu") or t.device.startswith("cuda") or t.device == "mps"):
         raise ConfigError(f"bad value for 'train.device': '{t.device}'; use auto, cpu, cuda or cuda:N")
     return cfg
+
+
+def _validate_tricks(cfg: Config) -> None:
+    """The training tricks and extra penalties: ranges, and the combinations that cannot work."""
+    r, t, loss = cfg.reg, cfg.train, cfg.loss
+    non_negative = {"reg.r2_gamma": r.r2_gamma, "reg.dragan_weight": r.dragan_weight, "reg.ortho_weight":
+                    r.ortho_weight, "reg.hist_weight": r.hist_weight, "reg.instance_noise": r.instance_noise,
+                    "reg.instance_noise_end": r.instance_noise_end, "loss.fm_weight": loss.fm_weight,
+                    "train.unroll": t.unroll, "train.consensus": t.consensus}
+    for key, value in non_negative.items():
+        if value < 0:
+            raise ConfigError(f"'{key}' must be >= 0 (0 disables), got {value}")
+    if not r.dragan_scale > 0:
+        raise ConfigError(f"'reg.dragan_scale' must be > 0, got {r.dragan_scale}")
+    if r.reg_every < 1:
+        raise ConfigError(f"'reg.reg_every' must be >= 1 (1 = not lazy), got {r.reg_every}")
+    if r.reg_every > 1 and not (r.r1_gamma > 0 or r.r2_gamma > 0):
+        raise ConfigError(f"reg.reg_every={r.reg_every} makes R1/R2 lazy, but both are off: set reg.r1_gamma or "
+                          "reg.r2_gamma > 0, or reg.reg_every=1")
+    if not 0 < loss.real_label <= 1:
+        raise ConfigError(f"'loss.real_label' must be in (0, 1] (1 = no label smoothing), got {loss.real_label}")
+    if loss.real_label != 1 and loss.name not in BCE_LOSSES:
+        raise ConfigError(f"loss.real_label={loss.real_label:g} (one-sided label smoothing) smooths a binary "
+                          f"cross-entropy target; loss.name={loss.name} has none. Use loss.name "
+                          f"{' or '.join(BCE_LOSSES)}, or loss.real_label=1")
+    if loss.fm_only and not loss.fm_weight > 0:
+        raise ConfigError("loss.fm_only=true makes feature matching G's whole objective; set loss.fm_weight > 0 "
+                          "(e.g. 1)")
+    if t.unroll > 0 and loss.fm_only:
+        raise ConfigError(f"train.unroll={t.unroll} unrolls D for G's adversarial loss, but loss.fm_only=true "
+                          "leaves G none; use one or the other")
+    if t.consensus > 0:
+        if t.n_critic != 1:
+            raise ConfigError(f"train.consensus updates G and D simultaneously, once each per step; it needs "
+                              f"train.n_critic=1, got {t.n_critic}")
+        if t.unroll > 0:
+            raise ConfigError("train.consensus (simultaneous updates) and train.unroll (G looks ahead at D's "
+                              "updates) are two different update rules; use one of them")
+
 
 
 def _unknown(registry, name: str) -> str:

@@ -2,8 +2,11 @@
 run needs around them: seeding, devices, EMA, logging, samples, metrics, checkpoints, resume, signals.
 
     for step in steps:
-        k times:  real, c <- data;  z ~ N(0, I);  D update (+ penalty, + clipping)      (n_critic = k)
-        z ~ N(0, I);  G update;  G_ema <- EMA(G)
+        k times:  real, c <- data;  z ~ N(0, I);  D update (+ penalties, + clipping)    (n_critic = k)
+                  [every reg_every D updates: lazy R1/R2 update];  [historical average of D]
+        z ~ N(0, I);  G update (+ penalties; against D unrolled when train.unroll);  [historical average of G]
+        (or, with train.consensus: one simultaneous update of G and D)
+        G_ema <- EMA(G)
         every N steps: scalars, samples, 2-D metrics, checkpoint
 
 Exactness of resume: every random draw of training comes from generators whose states are checkpointed (the data
@@ -34,12 +37,15 @@ from ..config import Config, from_dict, save_yaml, to_dict
 from ..config.validate import validate
 from ..data import BatchStream, Dataset, ToyDistribution, build_dataset
 from ..losses import LOSSES
+from ..losses.tricks import smooth_real_labels
 from ..metrics.toy2d import mode_quality
 from ..models import DataSpec, build_models, resolve_model_name
+from ..regularizers import HistoricalAverage, LazyRegularization, instance_noise_std
 from ..tracking import RunLogger, read_jsonl
+from .consensus import consensus_step
 from .ema import ema_copy, ema_update
 from .optim import build_optimizer, lr_factor, set_lr
-from .step import d_step, g_step
+from .step import d_reg_step, d_step, g_step
 
 N_TOY_EVAL = 2500  # samples for the PacGAN protocol
 
@@ -101,9 +107,17 @@ class Trainer:
         G, D = build_models(cfg.model, self.spec)
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema > 0 else None
+        # Lazy R1/R2 add D updates; StyleGAN2 slows D's optimiser by c = N / (N + 1) to make up for them.
+        self.lazy = LazyRegularization(cfg.reg.reg_every) if cfg.reg.reg_every > 1 else None
+        self.d_lr, d_betas = cfg.optim.d_lr, (cfg.optim.beta1, cfg.optim.beta2)
+        if self.lazy is not None:
+            self.d_lr, d_betas = self.lazy.adam_hparams(self.d_lr, d_betas)
         self.opt_G = build_optimizer(self.G.parameters(), cfg.optim, cfg.optim.g_lr)
-        self.opt_D = build_optimizer(self.D.parameters(), cfg.optim, cfg.optim.d_lr)
-        self.loss = LOSSES.get(cfg.loss.name)
+        self.opt_D = build_optimizer(self.D.parameters(), cfg.optim, self.d_lr, betas=d_betas)
+        self.loss = smooth_real_labels(LOSSES.get(cfg.loss.name), cfg.loss.real_label)
+        # Historical averaging: the running means of G's and D's past weights (checkpointed).
+        self.hist_G = HistoricalAverage() if cfg.reg.hist_weight > 0 else None
+        self.hist_D = HistoricalAverage() if cfg.reg.hist_weight > 0 else None
         self.stream = BatchStream(self.dataset, t.batch_size, seed=t.seed, device=self.device)
         self.noise = torch.Generator(device=self.device).manual_seed(t.seed + 1)  # z for training
         self.latent = self.G.latent
@@ -115,7 +129,7 @@ class Trainer:
         self.last_checkpoint: Path | None = None
         self._bad = torch.zeros((), dtype=torch.bool, device=self.device)  # any non-finite loss since last check
         self._window: dict[str, Tensor] = {}  # per-step scalars summed on the device until the next log step
-        self._window_steps = 0
+        self._window_counts: dict[str, int] = {}  # how many steps logged each (lazy penalties: only some do)
         if resume is not None:
             self.load_state_dict(resume)
         self.run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
@@ -150,6 +164,8 @@ class Trainer:
             "G_ema": self.G_ema.state_dict() if self.G_ema is not None else None,
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
+            "hist_G": self.hist_G.state_dict() if self.hist_G is not None else None,
+            "hist_D": self.hist_D.state_dict() if self.hist_D is not None else None,
             "rng": rng,
         }
 
@@ -160,6 +176,10 @@ class Trainer:
             self.G_ema.load_state_dict(state["G_ema"] if state.get("G_ema") is not None else state["G"])
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
+        for history, key in ((self.hist_G, "hist_G"), (self.hist_D, "hist_D")):
+            if history is not None and state.get(key) is not None:  # else averaging starts now (switched on at resume)
+                history.load_state_dict({"count": state[key]["count"],
+                                         "mean": [m.to(self.device) for m in state[key]["mean"]]})
         rng = state["rng"]
         torch.set_rng_state(rng["torch_cpu"])
         self.noise.set_state(rng["noise"].to(self.noise.device) if self.device.type == "cpu" else rng["noise"])
@@ -244,7 +264,7 @@ class Trainer:
         print(f"run directory: {self.run_dir}" + (f" (resuming at step {self.step})" if resumed else ""),
               file=sys.stderr)
 
-        self._window, self._window_steps = {}, 0
+        self._window, self._window_counts = {}, {}
         last_time, last_step = time.perf_counter(), self.step
         metrics: dict[str, float] = {}
         progress = _progress_bar(self.step, t.steps, cfg.output.progress)
@@ -266,10 +286,10 @@ class Trainer:
                     if self._bad.item():
                         raise TrainingDiverged(self._diverged_message())
                     now = time.perf_counter()
-                    scalars = {k: v.item() / self._window_steps for k, v in self._window.items()}
+                    scalars = {k: v.item() / self._window_counts[k] for k, v in self._window.items()}
                     scalars["lr_factor"] = lr_factor(cfg.optim, self.step - 1, t.steps)
                     scalars["samples_per_s"] = (self.step - last_step) * t.batch_size * t.n_critic / (now - last_time)
-                    self._window, self._window_steps, last_time, last_step = {}, 0, now, self.step
+                    self._window, self._window_counts, last_time, last_step = {}, {}, now, self.step
                     if evaluate_now:
                         if self.data["modes"] is not None:
                             scalars.update(self.toy_metrics())
@@ -304,32 +324,67 @@ class Trainer:
         return RunResult(self.run_dir, path, self.step, metrics)
 
     def train_step(self) -> dict[str, Tensor]:
-        """One generator step: n_critic D updates, one G update, the EMA; returns detached scalars (no sync)."""
+        """One generator step: n_critic D updates, one G update, the EMA (or, with train.consensus, one
+        simultaneous update of both, then the EMA); returns detached scalars (no sync)."""
         cfg, t = self.cfg, self.cfg.train
         if cfg.optim.lr_decay != "none":
             factor = lr_factor(cfg.optim, self.step, t.steps)
             set_lr(self.opt_G, cfg.optim.g_lr * factor)
-            set_lr(self.opt_D, cfg.optim.d_lr * factor)
-        for _ in range(t.n_critic):
+            set_lr(self.opt_D, self.d_lr * factor)
+        noise_std = self.instance_noise_std()
+        fm = {"fm_weight": cfg.loss.fm_weight, "fm_only": cfg.loss.fm_only}   # feature matching in G's loss
+        stats: dict[str, Tensor] = {}
+        if t.consensus > 0:
             real, c = self.stream.next()
             z = self.latent.sample(real.shape[0], self.noise, self.device)
-            d_stats = d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, generator=self.noise)
-        z = self.latent.sample(t.batch_size, self.noise, self.device)
-        g_stats = g_step(self.G, self.D, self.opt_G, self.loss, z, c,
-                         real=real if self.loss.needs_real_for_g else None)
+            stats.update(consensus_step(self.G, self.D, self.opt_G, self.opt_D, self.loss, cfg.reg, real, z, c,
+                                        self.noise, gamma=t.consensus, noise_std=noise_std, **fm, hist_G=self.hist_G,
+                                        hist_D=self.hist_D))
+            stats.update(self._after_d_update(self.step, real, z, c, noise_std))
+        else:
+            for i in range(t.n_critic):
+                real, c = self.stream.next()
+                z = self.latent.sample(real.shape[0], self.noise, self.device)
+                stats.update(d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, self.noise,
+                                    noise_std=noise_std, history=self.hist_D))
+                stats.update(self._after_d_update(self.step * t.n_critic + i, real, z, c, noise_std))
+            z = self.latent.sample(t.batch_size, self.noise, self.device)
+            stats.update(g_step(self.G, self.D, self.opt_G, self.loss, z, c, real, reg=cfg.reg, **fm,
+                                unroll=t.unroll, opt_D=self.opt_D, noise_std=noise_std, generator=self.noise,
+                                history=self.hist_G))
+        if self.hist_G is not None:
+            self.hist_G.update(self.G)
         if self.G_ema is not None:
             if self.step >= t.ema_start:
                 ema_update(self.G_ema, self.G, t.ema)
             else:
                 ema_copy(self.G_ema, self.G)
         self.step += 1
-        stats = {**d_stats, **g_stats}
         # Bookkeeping stays on the device: reading a value would wait for the GPU at every step.
         self._bad |= ~torch.isfinite(stats["loss/D"]) | ~torch.isfinite(stats["loss/G"])
         for key, value in stats.items():
             self._window[key] = self._window[key] + value if key in self._window else value.clone()
-        self._window_steps += 1
+            self._window_counts[key] = self._window_counts.get(key, 0) + 1
         return stats
+
+    def _after_d_update(self, d_updates: int, real: Tensor, z: Tensor, c: Tensor | None,
+                        noise_std: float) -> dict[str, Tensor]:
+        """After D update number `d_updates` (from 0): the lazy R1/R2 update when due, then D's historical average."""
+        stats = {}
+        if self.lazy is not None and self.lazy.due(d_updates):
+            stats = d_reg_step(self.G, self.D, self.opt_D, self.cfg.reg, real, z, c, noise_std=noise_std,
+                               generator=self.noise)
+        if self.hist_D is not None:
+            self.hist_D.update(self.D)
+        return stats
+
+    def instance_noise_std(self, step: int | None = None) -> float:
+        """The instance noise std at G step `step` (default: the current one); 0 when off."""
+        r = self.cfg.reg
+        if r.instance_noise == 0:
+            return 0.0
+        end = r.instance_noise_end or self.cfg.train.steps
+        return instance_noise_std(r.instance_noise, end, self.step if step is None else step)
 
     def finish(self, metrics: dict[str, float]) -> None:
         """Final artifacts: samples.png, curves.png, metrics.json."""
