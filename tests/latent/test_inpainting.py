@@ -111,6 +111,19 @@ def test_prior_loss_raises_the_discriminator_logit():
     torch.testing.assert_close(on.generated[:, :, :2], off.generated[:, :, :2], rtol=0, atol=1e-3)
 
 
+def test_latent_weight_pulls_the_free_part_of_z_to_the_origin():
+    """The context loss leaves z[:, 2:] free (it stays at its start); the |eps|^2 / d term moves it to 0."""
+    G = _BlockG()
+    x = torch.randn(2, 1, 4, 4, generator=_seed(1))
+    known = make_mask("bottom", (1, 4, 4))
+    off = inpaint(G, None, x, known, prior_weight=0.0, steps=300, lr=0.05, restarts=1, generator=_seed(2))
+    on = inpaint(G, None, x, known, prior_weight=0.0, latent_weight=1.0, steps=300, lr=0.05, restarts=1,
+                 generator=_seed(2))
+    start = torch.randn(2, 4, generator=_seed(2))                           # the one start of restarts=1
+    torch.testing.assert_close(off.z[:, 2:], start[:, 2:])
+    assert torch.all(on.z[:, 2:].abs() < 0.1) and torch.all(on.z[:, 2:].abs() < start[:, 2:].abs())
+
+
 def test_prior_loss_needs_a_single_image_discriminator():
     G, D = _BlockG(), _SumD()
     x, known = torch.zeros(1, 1, 4, 4), make_mask("bottom", (1, 4, 4))

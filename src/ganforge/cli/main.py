@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     _optimise_args(n, steps=1000, lr=0.03)
     n.add_argument("--prior-weight", type=float, default=0.003,
                    help="lambda of the prior loss (default 0.003, the paper's; 0 = context loss only)")
+    n.add_argument("--latent-weight", type=float, default=0.0,
+                   help="weight of a Gaussian prior term |eps|^2 / d on z (not in the paper; helps when z has more "
+                        "dimensions than there are known pixels); default 0 (off)")
     n.add_argument("--no-weighting", action="store_true",
                    help="weight every known pixel equally instead of Yeh et al.'s importance weighting")
     n.add_argument("--window", type=int, default=7, help="importance-weighting window, odd (default 7)")
@@ -343,7 +346,7 @@ def cmd_inpaint(args: argparse.Namespace) -> int:
     D = G.discriminator() if args.prior_weight > 0 else None
     result = inpaint(G.G, D, x, known, c=c, steps=args.steps, lr=args.lr, restarts=args.restarts,
                      prior_weight=args.prior_weight, weighting=not args.no_weighting, window=args.window,
-                     generator=gen)
+                     latent_weight=args.latent_weight, generator=gen)
     shown = (x * known).cpu()                                             # the hole at 0: mid-grey
     out.parent.mkdir(parents=True, exist_ok=True)
     save_image_grid(torch.cat([shown, result.generated.cpu(), result.inpainted.cpu()]), out, nrow=len(x))

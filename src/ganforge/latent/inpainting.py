@@ -15,6 +15,10 @@ are missing, so the pixels that border the hole count most and those far from it
 
 ganforge's D returns a logit s with D = sigmoid(s), so L_p = lambda * log(sigmoid(-s)) = -lambda * softplus(s):
 lowering it raises D's logit on G(z).
+
+Not in the paper, optional (`latent_weight`, default 0): inversion's Gaussian prior term, latent_weight * |eps|^2 / d.
+When z has more dimensions than there are known pixels, many z match the context and the fill depends on where
+the optimiser stops; this keeps z near the prior's typical set.
 """
 
 from __future__ import annotations
@@ -84,13 +88,14 @@ def hole_mse(x: Tensor, y: Tensor, known: Tensor) -> Tensor:
 
 def inpaint(G: nn.Module, D: nn.Module | None, image: Tensor, known: Tensor, *, c: Tensor | None = None,
             steps: int = 1000, lr: float = 0.03, restarts: int = 4, prior_weight: float = 0.003,
-            weighting: bool = True, window: int = 7, categories: Sequence[int] | None = None,
-            generator: torch.Generator | None = None) -> InpaintResult:
+            weighting: bool = True, window: int = 7, latent_weight: float = 0.0,
+            categories: Sequence[int] | None = None, generator: torch.Generator | None = None) -> InpaintResult:
     """Fill the holes of `image` [N, C, H, W] in [-1, 1] where `known` ([1 or N, 1 or C, H, W], 1 = known) is 0.
 
     D: the GAN's discriminator for the prior loss (may be None when prior_weight = 0). weighting: Yeh et al.'s
-    importance weighting with a `window` x `window` neighbourhood, else W = M. c [N]: labels for a conditional G
-    (and D). G and D run in eval mode and get no gradient; pixels under the hole in `image` are never read.
+    importance weighting with a `window` x `window` neighbourhood, else W = M. latent_weight: the optional
+    |eps|^2 / d term (module docstring). c [N]: labels for a conditional G (and D). G and D run in eval mode and get
+    no gradient; pixels under the hole in `image` are never read.
     """
     latent = G.latent
     if image.ndim != 4:
@@ -98,8 +103,8 @@ def inpaint(G: nn.Module, D: nn.Module | None, image: Tensor, known: Tensor, *, 
     if known.ndim == 3:
         known = known[None]
     check_mask(known)
-    if prior_weight < 0:
-        raise ValueError(f"prior_weight must be >= 0, got {prior_weight}")
+    if prior_weight < 0 or latent_weight < 0:
+        raise ValueError(f"prior_weight and latent_weight must be >= 0, got {prior_weight}, {latent_weight}")
     if prior_weight > 0:
         if D is None:
             raise ValueError("the prior loss needs the discriminator D (or set prior_weight to 0)")
@@ -120,6 +125,8 @@ def inpaint(G: nn.Module, D: nn.Module | None, image: Tensor, known: Tensor, *, 
 
     def objective(fake: Tensor, eps: Tensor) -> Tensor:
         loss = context(fake, ys, Ws)
+        if latent_weight > 0:
+            loss = loss + latent_weight * eps.pow(2).mean(1)
         if prior_weight > 0:
             loss = loss - prior_weight * F.softplus(D(fake, cs))              # lambda * log(1 - sigmoid(s))
         return loss
