@@ -121,3 +121,26 @@ def test_linear_decay_schedule():
     cfg = OptimConfig(lr_decay="linear")
     assert [lr_factor(cfg, s, 4) for s in range(5)] == [1.0, 0.75, 0.5, 0.25, 0.0]
     assert lr_factor(OptimConfig(), 3, 4) == 1.0
+
+
+@pytest.mark.parametrize("conditioning", ["input", "hidden", "projection", "acgan"])
+def test_every_loss_trains_every_conditioning(conditioning):
+    """Issue #5: any conditioning method with any adversarial loss (relativistic ones see reals with their labels),
+    with a gradient penalty and R1 reading the labels too."""
+    from ganforge.config import ModelConfig
+    from ganforge.losses import LOSSES
+    from ganforge.models import DataSpec, build_models
+
+    for name in LOSSES:
+        torch.manual_seed(0)
+        G, D = build_models(ModelConfig(name="mlp", g_width=8, d_width=8, z_dim=4, g_depth=1, d_depth=1,
+                                        conditioning=conditioning), DataSpec("images", (1, 4, 4), 3))
+        opt_G, opt_D = _sgd(G), _sgd(D)
+        real, c = torch.rand(6, 1, 4, 4) * 2 - 1, torch.tensor([0, 1, 2, 2, 1, 0])
+        ac = 1.0 if conditioning == "acgan" else 0.0
+        before = [p.detach().clone() for p in G.parameters()]
+        d = d_step(G, D, opt_D, LOSSES.get(name), RegConfig(gp_weight=1.0, r1_gamma=1.0), real, torch.randn(6, 4), c,
+                   ac_weight=ac)
+        g = g_step(G, D, opt_G, LOSSES.get(name), torch.randn(6, 4), c, real=real, ac_weight=ac)
+        assert all(torch.isfinite(v) for v in {**d, **g}.values()), name
+        assert any(not torch.equal(p, q) for p, q in zip(before, G.parameters())), name
