@@ -21,6 +21,7 @@ from .config.presets import build_config
 from .latent.conditional import class_labels, num_classes
 from .latent.truncation import sample_truncated
 from .models import DataSpec, build_models
+from .nn.conditional import balanced_labels, check_labels
 from .training.engine import RunResult, Trainer, resolve_device, resume_trainer
 
 
@@ -48,6 +49,8 @@ class LoadedGenerator:
     Calling it maps latents to samples: ``G(z)`` with z [N, z_dim] (``G(z, c)`` with labels c [N] for a
     class-conditional G); ``G.sample(n, seed, cls=..., truncation=...)`` draws z itself.
     Points come back in data coordinates, images as [N, C, H, W] floats in [-1, 1].
+    A class-conditional G (``num_classes`` = K, None otherwise) takes labels too: ``G(z, c)`` with c int64 [N] in
+    [0, K); without c it makes balanced classes 0, 1, ..., K-1, 0, ... (so does ``sample``).
     """
 
     def __init__(self, state: dict[str, Any], use_ema: bool = True, device: str = "cpu") -> None:
@@ -74,8 +77,16 @@ class LoadedGenerator:
             raise ValueError(f"z must be [N, {self.z_dim}], got {tuple(z.shape)}")
         if c is not None and c.shape != (z.shape[0],):
             raise ValueError(f"c must be [N] = [{z.shape[0]}] class labels, got {tuple(c.shape)}")
-        labels = [None] * len(z.split(1024)) if c is None else c.to(self.device).split(1024)
-        out = torch.cat([self.G(chunk.to(self.device), ci) for chunk, ci in zip(z.split(1024), labels)]).cpu()
+        if self.num_classes is None:
+            if c is not None:
+                raise ValueError("this generator is unconditional (no classes): call it without c")
+            c_chunks: list[Tensor | None] = [None] * len(z.split(1024))
+        else:  # labels are checked here, on the CPU: on an accelerator G's own check skips the range (nn/conditional)
+            c = balanced_labels(len(z), self.num_classes) if c is None else c
+            c = check_labels(c.cpu() if isinstance(c, Tensor) else c, self.num_classes, len(z), "this generator")
+            c_chunks = [chunk.to(self.device) for chunk in c.split(1024)]
+        out = torch.cat([self.G(chunk.to(self.device), c_chunk)
+                         for chunk, c_chunk in zip(z.split(1024), c_chunks)]).cpu()
         return out * self.data["scale"] if self.spec.kind == "points" else out
 
     def sample(self, n: int, seed: int = 0, *, cls: int | None = None, truncation: float | None = None) -> Tensor:
@@ -107,8 +118,9 @@ class LoadedGenerator:
         return self._D
 
     def __repr__(self) -> str:
+        classes = f", {self.num_classes} classes" if self.num_classes else ""
         return (f"LoadedGenerator({self.config.preset} on {self.data['name']}, step {self.step}, "
-                f"{'G_ema' if self.uses_ema else 'G'}, z_dim {self.z_dim})")
+                f"{'G_ema' if self.uses_ema else 'G'}, z_dim {self.z_dim}{classes})")
 
 
 def load(checkpoint: str | Path, use_ema: bool = True, device: str = "cpu") -> LoadedGenerator:

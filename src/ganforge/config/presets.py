@@ -111,6 +111,31 @@ _add(Preset(
      "optim.beta1": 0.5, "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 512},
     POINTS_MODEL))
 
+
+# Class-conditional GANs need labels, so they have no 2-D settings; they train on MNIST with DCGAN's nets (Radford et
+# al. 2016 settings: z 100, Adam 2e-4, beta1 0.5) unless overridden. Measured with benchmarks/class_control.py.
+CONDITIONAL_MNIST = {"data.name": "mnist", "model.name": "dcgan", "model.z_dim": 100, "optim.name": "adam",
+                     "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5, "optim.beta2": 0.999,
+                     "train.n_critic": 1}
+_add(Preset(
+    "cgan", "conditional GAN: the one-hot class concatenated to G's and D's inputs",
+    "Mirza & Osindero 2014: y fed to G and D with the input, batch 100, the minimax game (ns G loss); their MLPs "
+    "(maxout, dropout, SGD) replaced by DCGAN nets and Adam 2e-4, beta1 0.5 (ours: on MNIST they learn in fewer "
+    "steps).",
+    {**CONDITIONAL_MNIST, "loss.name": "ns", "model.conditioning": "input", "train.batch_size": 100}))
+_add(Preset(
+    "cgan-projection", "projection discriminator (hinge) with conditional BatchNorm in G",
+    "Miyato & Koyama 2018: D(x, y) = psi(phi(x)) + y^T V phi(x), hinge loss, class-conditional BatchNorm in G; "
+    "Adam 2e-4, betas (0.5, 0.999), n_critic 1, batch 64 are the hinge preset's (ours): the paper's betas (0, 0.9) "
+    "and 5 D steps go with spectral norm in D, which this preset does not use.",
+    {**CONDITIONAL_MNIST, "loss.name": "hinge", "model.conditioning": "projection", "train.batch_size": 64}))
+_add(Preset(
+    "acgan", "AC-GAN: D also classifies reals and fakes; G reads the class with its input",
+    "Odena et al. 2017: auxiliary classifier on D's features, class cross-entropy (weight 1) on reals and fakes "
+    "for D and on fakes for G, ns loss, Adam 2e-4, beta1 0.5, batch 100; DCGAN nets on MNIST (ours).",
+    {**CONDITIONAL_MNIST, "loss.name": "ns", "model.conditioning": "acgan", "loss.ac_weight": 1.0,
+     "train.batch_size": 100}))
+
 DEFAULT_PRESET = "pacgan"  # the default `ganforge train` / `make demo`: grid25 with the best 2-D preset
 
 
@@ -169,6 +194,8 @@ def preset_table() -> str:
             extra.append(f"unroll {cfg.train.unroll}")
         if cfg.train.ema:
             extra.append(f"EMA {cfg.train.ema:g}")
+        if cfg.model.conditioning != "none":
+            extra.append(f"{cfg.model.conditioning}-conditional")
         loss = cfg.loss.name + (f" + {', '.join(extra)}" if extra else "")
         rows.append((p.name, p.summary, loss, opt, str(cfg.train.n_critic), str(cfg.train.batch_size), p.source))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
@@ -180,6 +207,7 @@ def preset_table() -> str:
     lines.append("")
     lines += [f"{p.name}: {p.source}" for p in PRESETS.values()]
     fmt = lambda d: ", ".join(f"{k}={v}" for k, v in d.items())  # noqa: E731
-    lines += ["", f"On 2-D points (ring8, grid25, ...) every preset but dcgan also sets: {fmt(POINTS_MODEL)}",
+    lines += ["", f"On 2-D points (ring8, grid25, ...) every unconditional preset but dcgan also sets: "
+                  f"{fmt(POINTS_MODEL)}",
               f"and gan, gan-minimax, pacgan also: {fmt(POINTS_SCHEDULE)}"]
     return "\n".join(lines)

@@ -35,6 +35,16 @@ class ModelConfig:
     g_activation: Literal["relu", "tanh", "leaky_relu"] = "relu"  # mlp only: G's hidden nonlinearity
     pack: int = 1                   # mlp only: D judges m samples at once (PacGAN, Lin et al. 2018); 1 = off
     channels_last: bool = False     # dcgan: NHWC memory format (faster convolutions on some CPUs and GPUs)
+    conditioning: Literal["none", "input", "hidden", "projection", "acgan"] = "none"
+                                    # class-conditional GAN (data with labels): how D reads the class c.
+                                    #   input: one-hot c concatenated to x (cGAN, Mirza & Osindero 2014);
+                                    #   hidden: to D's first hidden layer; projection: logit + <V_c, features>
+                                    #   (Miyato & Koyama 2018); acgan: D does not read c but also classifies x
+                                    #   (AC-GAN, Odena et al. 2017; weight loss.ac_weight); none: unconditional
+    g_conditioning: Literal["auto", "input", "hidden", "cbn"] = "auto"
+                                    # how G reads c: input: one-hot concatenated to z; hidden: to G's first hidden
+                                    #   layer; cbn: class-dependent BatchNorm gain and bias in every G layer;
+                                    #   auto: input for input/acgan, hidden for hidden, cbn for projection
 
 
 @dataclass
@@ -46,6 +56,8 @@ class LossConfig:
                                     #   to G's loss, f = D.features; 0 = off
     fm_only: bool = False           # G minimises the feature-matching term alone, no adversarial term (the paper's
                                     #   setting); needs fm_weight > 0
+    ac_weight: float | None = None  # AC-GAN (model.conditioning=acgan only): weight of the class cross-entropy
+                                    #   added to D's loss (reals + fakes) and G's (fakes); None = 1 (Odena 2017)
 
 
 @dataclass

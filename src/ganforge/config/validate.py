@@ -47,6 +47,7 @@ def validate(cfg: Config) -> Config:
         raise ConfigError(f"'model.z_dim' must be >= 1, got {cfg.model.z_dim}")
     if cfg.model.z_categories < 0 or cfg.model.z_categories == 1:
         raise ConfigError(f"'model.z_categories' must be 0 (off) or >= 2, got {cfg.model.z_categories}")
+    _validate_conditioning(cfg)
     if not (t.device in ("auto", "cpu") or t.device.startswith("cuda") or t.device == "mps"):
         raise ConfigError(f"bad value for 'train.device': '{t.device}'; use auto, cpu, cuda or cuda:N")
     return cfg
@@ -89,6 +90,24 @@ def _validate_tricks(cfg: Config) -> None:
             raise ConfigError("train.consensus (simultaneous updates) and train.unroll (G looks ahead at D's "
                               "updates) are two different update rules; use one of them")
 
+def _validate_conditioning(cfg: Config) -> None:
+    """Combinations of the conditional-GAN keys that cannot work. (Whether the data have labels is checked when the
+    models are built: only then is the dataset known.)"""
+    m, ac = cfg.model, cfg.loss.ac_weight
+    if m.conditioning == "none" and m.g_conditioning != "auto":
+        raise ConfigError(f"model.g_conditioning={m.g_conditioning} needs a conditional D (model.conditioning=input, "
+                          f"hidden, projection or acgan): a G fed labels that D never checks is free to ignore them")
+    if ac is not None and m.conditioning != "acgan":
+        raise ConfigError(f"loss.ac_weight={ac} is the weight of AC-GAN's classifier: it needs "
+                          f"model.conditioning=acgan (now {m.conditioning}); set loss.ac_weight=null otherwise")
+    if ac is not None and not ac > 0:
+        raise ConfigError(f"'loss.ac_weight' must be > 0 (null = 1, Odena et al. 2017), got {ac}")
+    if m.conditioning == "acgan" and cfg.train.consensus > 0:
+        raise ConfigError("train.consensus does not include AC-GAN's classifier loss in its gradient field; use "
+                          "train.consensus=0 with model.conditioning=acgan")
+    if m.conditioning != "none" and m.pack != 1:
+        raise ConfigError(f"model.pack={m.pack} (PacGAN) does not combine with model.conditioning={m.conditioning}: "
+                          f"a pack would mix samples of different classes under one logit")
 
 
 def _unknown(registry, name: str) -> str:

@@ -7,7 +7,9 @@ Every family builds a pair (G, D) with one calling convention:
 Every D is a trunk and a head, so tricks and extra heads can read D's features without a second forward:
     D.features(x, c=None)   -> h       D's last hidden activations [N, ...] (feature matching, pull-away, Q heads)
     D.head(h, c=None)       -> logits  [N];  D(x, c) == D.head(D.features(x, c), c)
-``c`` is the conditioning input (class labels) that conditional families will read; unconditional ones ignore it.
+``c`` is the class label, int64 [N] in [0, K): with model.conditioning set (data with labels, K = DataSpec.num_classes)
+G and D read it (ganforge.nn.conditional; a conditional G has ``G.num_classes = K``, an unconditional one None) and
+unconditional networks ignore it. AC-GAN's D also has ``D.classify(h)`` -> [N, K] class logits.
 """
 
 from __future__ import annotations

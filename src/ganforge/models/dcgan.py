@@ -4,6 +4,9 @@ G: z [N, z_dim, 1, 1] -> ConvT(base x base) -> [ConvT 4x4 stride 2] x k -> tanh 
 D: x -> [Conv 4x4 stride 2] x k -> Conv(base x base) -> logit                         channels double per level
 BatchNorm everywhere except G's output and D's input layers; ReLU in G, LeakyReLU(0.2) in D; weights N(0, 0.02).
 The resolution r must be base * 2^k with base in 4..7, so 8, 16, 32, 64 (base 4) and 28 (MNIST, base 7) work.
+Class-conditional (model.conditioning, blocks from ganforge.nn.conditional): one-hot c as K constant maps appended
+to z / x (input) or to the first hidden layer (hidden); conditional BatchNorm in place of G's BatchNorm (cbn);
+D's projection or AC-GAN head on its last hidden layer (models/base.py Discriminator).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from ..config.schema import ModelConfig
+from ..nn.conditional import ConditionalBatchNorm, ConditionalSequential, LabelConcat, check_labels
 from . import MODELS
-from .base import DataSpec, ModelFamily, resolved
+from .base import UNCONDITIONAL, Conditioning, DataSpec, Discriminator, ModelFamily, resolved
 from .latent import LatentPrior
 
 
@@ -33,54 +37,69 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.BatchNorm2d):
+    elif isinstance(module, nn.BatchNorm2d) and module.affine:  # conditional BN keeps its per-class gains at 1
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, latent: LatentPrior | int, out_shape: tuple[int, int, int], width: int) -> None:
+    def __init__(self, latent: LatentPrior | int, out_shape: tuple[int, int, int], width: int,
+                 num_classes: int | None = None, conditioning: str = "none") -> None:
         super().__init__()
         channels, resolution, _ = out_shape
         base, k = pyramid(resolution)
         self.latent = latent if isinstance(latent, LatentPrior) else LatentPrior(latent)
         self.z_dim, self.out_shape = self.latent.dim, out_shape  # z_dim: the width of z, one-hot part included
+        self.num_classes = num_classes if conditioning != "none" else None  # K of a conditional G, else None
+        self.conditioning = conditioning  # none | input | hidden | cbn (every BatchNorm class-conditional)
+        K = num_classes or 0
+
+        def norm(c: int) -> nn.Module:
+            return ConditionalBatchNorm(c, K) if conditioning == "cbn" else nn.BatchNorm2d(c)
+
         widths = [width * 2 ** (k - 1 - i) for i in range(k)]  # e.g. k=3, width=64: 256 @4x4, 128 @8x8, 64 @16x16
-        layers: list[nn.Module] = [
-            nn.ConvTranspose2d(self.z_dim, widths[0], base, 1, 0, bias=False),  # [N, w0, base, base]
-            nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
-        for c_in, c_out in zip(widths[:-1], widths[1:]):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]  # no BN at the output
-        self.net = nn.Sequential(*layers)
+        layers: list[nn.Module] = [LabelConcat(K)] if conditioning == "input" else []  # [N, z_dim + K, 1, 1]
+        layers += [nn.ConvTranspose2d(self.z_dim + (K if conditioning == "input" else 0), widths[0], base, 1, 0,
+                                      bias=False), norm(widths[0]), nn.ReLU(True)]  # [N, w0, base, base]
+        if conditioning == "hidden":
+            layers += [LabelConcat(K)]                                               # [N, w0 + K, base, base]
+        c_in = widths[0] + (K if conditioning == "hidden" else 0)
+        for c_out in widths[1:]:
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), norm(c_out), nn.ReLU(True)]
+            c_in = c_out
+        layers += [nn.ConvTranspose2d(c_in, channels, 4, 2, 1), nn.Tanh()]  # no BN at the output
+        self.net = ConditionalSequential(*layers)
         self.apply(dcgan_init)
 
     def forward(self, z: Tensor, c: Tensor | None = None) -> Tensor:
-        return self.net(z.view(z.shape[0], -1, 1, 1))  # [N, C, H, W] in [-1, 1]
+        c = check_labels(c, self.num_classes, z.shape[0], "G") if self.num_classes else None
+        return self.net(z.view(z.shape[0], -1, 1, 1), c)  # [N, C, H, W] in [-1, 1]
 
 
-class DCGANDiscriminator(nn.Module):
-    def __init__(self, in_shape: tuple[int, int, int], width: int) -> None:
+class DCGANDiscriminator(Discriminator):
+    def __init__(self, in_shape: tuple[int, int, int], width: int, cond: Conditioning = UNCONDITIONAL) -> None:
         super().__init__()
         channels, resolution, _ = in_shape
         base, k = pyramid(resolution)
+        K = cond.num_classes or 0
         widths = [width * 2**i for i in range(k)]  # e.g. k=3: 64 @16x16, 128 @8x8, 256 @4x4
-        layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]  # no BN at input
-        for c_in, c_out in zip(widths[:-1], widths[1:]):
+        layers: list[nn.Module] = [LabelConcat(K)] if cond.d == "input" else []  # [N, C + K, H, W]
+        layers += [nn.Conv2d(channels + (K if cond.d == "input" else 0), widths[0], 4, 2, 1),
+                   nn.LeakyReLU(0.2, True)]  # no BN at the input
+        if cond.d == "hidden":
+            layers += [LabelConcat(K)]       # [N, w0 + K, H/2, W/2]
+        c_in = widths[0] + (K if cond.d == "hidden" else 0)
+        for c_out in widths[1:]:
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
-        layers += [nn.Conv2d(widths[-1], 1, base, 1, 0)]  # [N, 1, 1, 1]
-        self.net = nn.Sequential(*layers)
+            c_in = c_out
+        layers += [nn.Conv2d(c_in, 1, base, 1, 0)]  # psi: [N, 1, 1, 1]
+        self.net = ConditionalSequential(*layers)
+        self.add_class_parts(cond, c_in * base * base)
         self.apply(dcgan_init)
 
     def features(self, x: Tensor, c: Tensor | None = None) -> Tensor:
         """The last hidden layer's activations, [N, C, base, base] (4x4 for 32/64 px)."""
-        return self.net[:-1](x)
-
-    def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
-        return self.net[-1](h).flatten()  # [N] logits
-
-    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
-        return self.head(self.features(x, c), c)
+        return self.net[:-1](x, self.trunk_labels(c, x.shape[0]))
 
 
 def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
@@ -92,8 +111,9 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
     if h != w:
         raise ValueError(f"dcgan needs square images, got {h}x{w}")
     p = resolved(cfg, z_dim=100, g_width=64, d_width=64)
-    G = DCGANGenerator(LatentPrior(p["z_dim"], cfg.z_categories), (c, h, w), p["g_width"])
-    D = DCGANDiscriminator((c, h, w), p["d_width"])
+    cond = Conditioning.of(cfg, spec)
+    G = DCGANGenerator(LatentPrior(p["z_dim"], cfg.z_categories), (c, h, w), p["g_width"], cond.num_classes, cond.g)
+    D = DCGANDiscriminator((c, h, w), p["d_width"], cond)
     if cfg.channels_last:
         import torch
 

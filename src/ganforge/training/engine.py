@@ -9,6 +9,11 @@ run needs around them: seeding, devices, EMA, logging, samples, metrics, checkpo
         G_ema <- EMA(G)
         every N steps: scalars, samples, 2-D metrics, checkpoint
 
+Class-conditional runs (model.conditioning): c are the labels of the data batch. The D step makes its fakes with the
+real batch's labels; the G step reuses the labels of the last real batch, so G is trained on each class as often as
+the data holds it, relativistic losses compare reals and fakes of the same classes, and no extra random draw is
+needed (resume stays exact with nothing new to save). Samples for pictures and metrics take balanced classes.
+
 Exactness of resume: every random draw of training comes from generators whose states are checkpointed (the data
 stream's, the noise generator, torch's global CPU/CUDA state); samples and metrics use their own fixed generators,
 so looking at a run never changes it.
@@ -40,6 +45,7 @@ from ..losses import LOSSES
 from ..losses.tricks import smooth_real_labels
 from ..metrics.toy2d import mode_quality
 from ..models import DataSpec, build_models, resolve_model_name
+from ..nn.conditional import balanced_labels
 from ..regularizers import HistoricalAverage, LazyRegularization, instance_noise_std
 from ..tracking import RunLogger, read_jsonl
 from .consensus import consensus_step
@@ -118,6 +124,9 @@ class Trainer:
         # Historical averaging: the running means of G's and D's past weights (checkpointed).
         self.hist_G = HistoricalAverage() if cfg.reg.hist_weight > 0 else None
         self.hist_D = HistoricalAverage() if cfg.reg.hist_weight > 0 else None
+        self.num_classes: int | None = getattr(self.G, "num_classes", None)  # K of a class-conditional G
+        # AC-GAN's class cross-entropy weight (losses/auxiliary.py); 0 for every other conditioning
+        self.ac_weight = (cfg.loss.ac_weight or 1.0) if cfg.model.conditioning == "acgan" else 0.0
         self.stream = BatchStream(self.dataset, t.batch_size, seed=t.seed, device=self.device)
         self.noise = torch.Generator(device=self.device).manual_seed(t.seed + 1)  # z for training
         self.latent = self.G.latent
@@ -204,11 +213,17 @@ class Trainer:
         return self.G_ema if self.G_ema is not None else self.G
 
     @torch.no_grad()
-    def generate(self, z: Tensor) -> Tensor:
+    def generate(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+        """Samples of z [N, z_dim] (labels c [N] for a conditional G; None = balanced classes 0, 1, ..., K-1, 0...)."""
         G = self.sampler
+        if self.num_classes is None:
+            c_chunks: list[Tensor | None] = [None] * len(z.split(1024))
+        else:
+            c = balanced_labels(len(z), self.num_classes, z.device) if c is None else c.to(z.device)
+            c_chunks = list(c.split(1024))
         was_training = G.training
         G.eval()
-        out = torch.cat([G(chunk) for chunk in z.split(1024)])
+        out = torch.cat([G(chunk, c_chunk) for chunk, c_chunk in zip(z.split(1024), c_chunks)])
         G.train(was_training)
         return out
 
@@ -224,6 +239,12 @@ class Trainer:
 
     @torch.no_grad()
     def save_samples(self, path: Path) -> Path:
+        if self.spec.kind == "images" and self.num_classes:
+            # one row per class, one fixed z per column: style stays put down a column while the class changes
+            cols = math.ceil(len(self.fixed_z) / self.num_classes)
+            z = self.fixed_z[:cols].repeat(self.num_classes, 1)                  # [K * cols, z_dim], row-major
+            c = torch.arange(self.num_classes, device=self.device).repeat_interleave(cols)
+            return save_image_grid(self.generate(z, c), path, nrow=cols)
         if self.spec.kind == "images":
             return save_image_grid(self.generate(self.fixed_z), path)
         fake = self.to_data_coords(self.generate(self.eval_z)).cpu()
@@ -260,7 +281,8 @@ class Trainer:
         n_params = sum(p.numel() for p in self.G.parameters()), sum(p.numel() for p in self.D.parameters())
         print(f"ganforge {__version__}: preset {cfg.preset}, data {self.data['name']} {list(self.spec.shape)}, "
               f"model {resolve_model_name(cfg.model, self.spec)} (G {n_params[0]:,} / D {n_params[1]:,} params), "
-              f"loss {cfg.loss.name}, device {self.device}", file=sys.stderr)
+              f"loss {cfg.loss.name}" + (f", {cfg.model.conditioning}-conditional on {self.num_classes} classes"
+                                         if self.num_classes else "") + f", device {self.device}", file=sys.stderr)
         print(f"run directory: {self.run_dir}" + (f" (resuming at step {self.step})" if resumed else ""),
               file=sys.stderr)
 
@@ -346,12 +368,12 @@ class Trainer:
                 real, c = self.stream.next()
                 z = self.latent.sample(real.shape[0], self.noise, self.device)
                 stats.update(d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, self.noise,
-                                    noise_std=noise_std, history=self.hist_D))
+                                    noise_std=noise_std, history=self.hist_D, ac_weight=self.ac_weight))
                 stats.update(self._after_d_update(self.step * t.n_critic + i, real, z, c, noise_std))
             z = self.latent.sample(t.batch_size, self.noise, self.device)
-            stats.update(g_step(self.G, self.D, self.opt_G, self.loss, z, c, real, reg=cfg.reg, **fm,
+            stats.update(g_step(self.G, self.D, self.opt_G, self.loss, z, c, real, reg=cfg.reg, **fm,  # c: see top
                                 unroll=t.unroll, opt_D=self.opt_D, noise_std=noise_std, generator=self.noise,
-                                history=self.hist_G))
+                                history=self.hist_G, ac_weight=self.ac_weight))
         if self.hist_G is not None:
             self.hist_G.update(self.G)
         if self.G_ema is not None:

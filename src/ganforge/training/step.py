@@ -7,6 +7,11 @@
 n, n' = instance noise (0 when off); D' = D, or D unrolled k steps ahead (`unrolled_critic`). D's penalties: GP,
 R1, R2, DRAGAN, orthogonal, historical average; G's: orthogonal, historical average. The alternative to (1)-(2),
 one simultaneous update of both players, is `consensus_step`.
+
+Class-conditional runs pass the labels c [N] of the real batch: D judges (real, c) against (G(z, c), c), so each
+class is as frequent among fakes as among reals and a penalty's interpolates lie between a real and a fake of the
+same class. With ``ac_weight`` > 0 (AC-GAN, Odena et al. 2017) D's classifier head adds its cross-entropy on reals
+and fakes to D's loss, and on fakes to G's (ganforge.losses.auxiliary).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from ..config.schema import RegConfig
-from ..losses import GANLoss
+from ..losses import GANLoss, class_accuracy, class_cross_entropy
 from ..losses.tricks import feature_matching_loss
 from ..regularizers import (
     HistoricalAverage,
@@ -35,9 +40,11 @@ Penalties = dict[str, tuple[float, Tensor]]  # name -> (weight, penalty)
 
 def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLoss, reg: RegConfig,
            real: Tensor, z: Tensor, c: Tensor | None = None, generator: torch.Generator | None = None, *,
-           noise_std: float = 0.0, history: HistoricalAverage | None = None) -> dict[str, Tensor]:
-    """(1) Update D: minimise loss.d_loss(D(x), D(G(z))) + `d_penalties`, i.e. maximise E f(D(x)) + E g(D(G(z)))
-    under the penalties. With instance noise of std `noise_std` D (and every penalty) sees x + n and G(z) + n'.
+           noise_std: float = 0.0, history: HistoricalAverage | None = None,
+           ac_weight: float = 0.0) -> dict[str, Tensor]:
+    """(1) Update D: minimise loss.d_loss(D(x), D(G(z))) + `d_penalties` [+ w (CE_real + CE_fake) for AC-GAN], i.e.
+    maximise E f(D(x)) + E g(D(G(z))) under the penalties (and AC-GAN's class log-likelihood L_C). With instance
+    noise of std `noise_std` D (and every penalty) sees x + n and G(z) + n'.
     `history` holds D's past weights for historical averaging (the engine updates it after the step)."""
     with torch.no_grad():
         fake = G(z, c)                                   # G is not updated here: no graph through it
@@ -47,16 +54,27 @@ def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLo
         real = real.detach().requires_grad_(True)        # R1 differentiates this forward; no second D(real)
     if reg.r2_gamma > 0 and eager:
         fake = fake.detach().requires_grad_(True)        # R2 likewise on the fakes
-    real_logits, fake_logits = D(real, c), D(fake, c)    # [N], [N]
+    if ac_weight > 0:                                    # one trunk pass feeds both heads
+        h_real, h_fake = D.features(real, c), D.features(fake, c)
+        real_logits, fake_logits = D.head(h_real, c), D.head(h_fake, c)
+    else:
+        real_logits, fake_logits = D(real, c), D(fake, c)    # [N], [N]
     loss_D = loss.d_loss(real_logits, fake_logits)
     penalty, reg_stats = weighted_sum(d_penalties(D, reg, real, fake, real_logits, fake_logits, c, generator, history))
+    ac_loss, ac_stats = 0.0, {}
+    if ac_weight > 0:
+        real_class, fake_class = D.classify(h_real), D.classify(h_fake)   # [N, K] each
+        ac_real, ac_fake = class_cross_entropy(real_class, c), class_cross_entropy(fake_class, c)
+        ac_loss = ac_weight * (ac_real + ac_fake)
+        ac_stats = {"ac/real": ac_real.detach(), "ac/fake": ac_fake.detach(),
+                    "ac/real_acc": class_accuracy(real_class, c), "ac/fake_acc": class_accuracy(fake_class, c)}
     opt_D.zero_grad(set_to_none=True)
-    (loss_D + penalty).backward()
+    (loss_D + penalty + ac_loss).backward()
     opt_D.step()
     if reg.clip > 0:
         clip_weights(D, reg.clip)
     return {"loss/D": loss_D.detach(), "D/real": real_logits.detach().mean(), "D/fake": fake_logits.detach().mean(),
-            **reg_stats}
+            **reg_stats, **ac_stats}
 
 
 def d_reg_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, reg: RegConfig, real: Tensor, z: Tensor,
@@ -89,8 +107,10 @@ def g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: GANLo
            c: Tensor | None = None, real: Tensor | None = None, *, reg: RegConfig | None = None,
            fm_weight: float = 0.0, fm_only: bool = False, unroll: int = 0,
            opt_D: torch.optim.Optimizer | None = None, noise_std: float = 0.0,
-           generator: torch.Generator | None = None, history: HistoricalAverage | None = None) -> dict[str, Tensor]:
-    """(2) Update G: minimise `generator_loss` + `g_penalties`. D is frozen so backward skips its weight gradients.
+           generator: torch.Generator | None = None, history: HistoricalAverage | None = None,
+           ac_weight: float = 0.0) -> dict[str, Tensor]:
+    """(2) Update G: minimise `generator_loss` (+ AC-GAN's w CE(D's class logits of G(z, c), c)) + `g_penalties`.
+    D is frozen so backward skips its weight gradients.
     With unroll = k > 0 the adversarial term is taken against D advanced k steps by `opt_D`'s rule on this batch
     (`unrolled_critic`, Metz et al. 2017). With instance noise D sees G(z) + n here too: G is trained against the
     D of the noisy distributions (Arjovsky & Bottou 2017, Sec. 3.1: G's gradient is taken at G(z) + noise)."""
@@ -101,7 +121,8 @@ def g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: GANLo
     if real is not None and (fm_weight > 0 or loss.needs_real_for_g or unroll > 0):
         real = add_instance_noise(real, noise_std, generator)
     critic = unrolled_critic(D, opt_D, loss, real, fake, c, unroll) if unroll > 0 else D
-    loss_G, stats = generator_loss(D, loss, fake, real, c, fm_weight=fm_weight, fm_only=fm_only, critic=critic)
+    loss_G, stats = generator_loss(D, loss, fake, real, c, fm_weight=fm_weight, fm_only=fm_only, critic=critic,
+                                   ac_weight=ac_weight)
     penalty, reg_stats = weighted_sum(g_penalties(G, reg if reg is not None else RegConfig(), history))
     opt_G.zero_grad(set_to_none=True)
     (loss_G + penalty).backward()
@@ -112,10 +133,11 @@ def g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: GANLo
 
 def generator_loss(D: nn.Module, loss: GANLoss, fake: Tensor, real: Tensor | None = None, c: Tensor | None = None,
                    *, fm_weight: float = 0.0, fm_only: bool = False,
-                   critic: nn.Module | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+                   critic: nn.Module | None = None, ac_weight: float = 0.0) -> tuple[Tensor, dict[str, Tensor]]:
     """G's objective on a batch of fakes (with their graph to G):
 
-        loss.g_loss(D'(fake), D'(real)) + fm_weight * ||E f(real) - E f(fake)||^2,     f = D.features
+        loss.g_loss(D'(fake), D'(real)) + fm_weight * ||E f(real) - E f(fake)||^2  [+ ac_weight CE(D.classify(f), c)]
+                                                                                         f = D.features of the fakes
 
     the first term dropped when `fm_only` (Salimans et al. 2016 Sec. 3.1 train G on feature matching alone). D' is
     `critic` (an unrolled D) or D; feature matching reads the current D. With D' = D and feature matching on, the
@@ -124,11 +146,11 @@ def generator_loss(D: nn.Module, loss: GANLoss, fake: Tensor, real: Tensor | Non
     critic = D if critic is None else critic
     stats: dict[str, Tensor] = {}
     total: Tensor | None = None
-    fake_features = None
+    fake_features = D.features(fake, c) if fm_weight > 0 or ac_weight > 0 else None   # [N, ...]
     if fm_weight > 0:
         if real is None:
             raise ValueError("feature matching needs the real batch")
-        fake_features, real_features = D.features(fake, c), D.features(real, c)   # [N, ...] each
+        real_features = D.features(real, c)
         fm = feature_matching_loss(real_features, fake_features)
         stats["loss/G_fm"] = fm.detach()
         total = fm_weight * fm
@@ -140,7 +162,11 @@ def generator_loss(D: nn.Module, loss: GANLoss, fake: Tensor, real: Tensor | Non
         total = adversarial if total is None else total + adversarial
     if total is None:
         raise ValueError("G has no objective: fm_only needs fm_weight > 0")
-    stats["loss/G"] = total.detach()
+    stats["loss/G"] = total.detach()                     # AC-GAN's class term is logged apart, as ac/G
+    if ac_weight > 0:
+        ac = class_cross_entropy(D.classify(fake_features), c)
+        stats["ac/G"] = ac.detach()
+        total = total + ac_weight * ac
     return total, stats
 
 
