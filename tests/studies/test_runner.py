@@ -52,6 +52,7 @@ def test_grid_runs_and_writes_csv_json_markdown_and_figures(tmp_path):
     report = (tmp_path / "report.md").read_text()
     assert "| gan | 2 |" in report and "| lsgan | 2 |" in report and "![metrics](metrics.png)" in report
     assert (tmp_path / "metrics.png").stat().st_size > 1000
+    assert (tmp_path / "samples.png").stat().st_size > 1000 and "![samples](samples.png)" in report
     # each run is an ordinary run directory with its own one-thread config
     assert (tmp_path / "runs" / "gan" / "seed1" / "checkpoints" / "last.pt").is_file()
     assert "threads: 1" in (tmp_path / "runs" / "gan" / "seed1" / "config.yaml").read_text()
@@ -188,3 +189,34 @@ def test_builtin_training_studies_expand_with_the_2d_presets_present():
     assert {r.config for r in clip.runs} == {f"{p}@{d}" for p in ("wgan", "wgan-gp")
                                              for d in ("ring8", "grid25", "swissroll")}
     assert all(run_config(r.params, r.seed).train.steps == 7 for r in clip.runs)   # the user's override wins
+
+
+def diverging_job(params, seed, run_dir):
+    from ganforge.training.engine import TrainingDiverged
+
+    if seed == 1:
+        raise TrainingDiverged("NaN at step 3 (simulated)")
+    return {"m": float(seed)}
+
+
+def test_a_diverged_run_is_recorded_as_failed_and_the_study_goes_on(tmp_path):
+    study = Study("div", "", [Run("a", seed, diverging_job) for seed in (0, 1, 2)], ["m"])
+    result = run_study(study, tmp_path, jobs=1, log=quiet([]))
+    assert [r.status for r in result.records] == ["ran", "failed", "ran"]
+    assert json.loads((tmp_path / "runs" / "a" / "seed1" / "result.json").read_text())["status"] == "failed"
+    report = (tmp_path / "report.md").read_text()
+    assert "| a | 3 (1 failed) | 1 ± 1.4 |" in report and "a seed 1: NaN at step 3 (simulated)" in report
+    again = run_study(study, tmp_path, jobs=1, log=quiet([]))   # deterministic: not retried, still failed
+    assert [r.status for r in again.records] == ["skipped", "failed", "skipped"]
+    assert "(1 failed)" in (tmp_path / "report.md").read_text()
+
+
+def test_readme_study_file_example_parses(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    (example,) = re.findall(r"```yaml\n(summary: which loss.*?)```", readme, flags=re.S)
+    study = study_from_file(write(tmp_path / "readme.yaml", example))
+    assert {r.config for r in study.runs} == {"gan@ring8", "gan@grid25", "wgan-gp-long@ring8", "wgan-gp-long@grid25"}
+    assert len(study.runs) == 12 and study.metrics == ["toy/modes", "toy/hq"]

@@ -199,6 +199,7 @@ def cmd_study(args: argparse.Namespace) -> int:
 
     from ..config import ConfigError
     from ..studies import StudyOptions, get_study, run_study, study_table
+    from ..training.engine import TrainingInterrupted
 
     if args.list or not args.study:
         print(study_table())
@@ -209,7 +210,13 @@ def cmd_study(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("runs") / "studies" / (study.name + ("-quick" if args.quick else ""))
     flags = [args.study, *(["--quick"] if args.quick else []), *(["--seeds", str(args.seeds)] if args.seeds else []),
              *args.overrides]
-    result = run_study(study, out, jobs=args.jobs, command="ganforge study " + shlex.join(flags))
+    command = "ganforge study " + shlex.join(flags)
+    try:
+        result = run_study(study, out, jobs=args.jobs, command=command)
+    except (TrainingInterrupted, KeyboardInterrupt) as err:
+        # finished runs are kept; an interrupted training run has a checkpoint to resume from
+        raise TrainingInterrupted(f"{err or 'Ctrl-C'}. Run `{command} --out {out}` again to continue: finished runs "
+                                  f"are skipped, interrupted training runs resume from their last checkpoint") from None
     print(f"\n{study.name}: mean ± std over seeds\n\n{result.table}")
     if result.extra:
         print(f"\n{result.extra}")

@@ -95,16 +95,17 @@ def _finished(run: Run, run_dir: Path) -> RunRecord | None:
     spec_path = run_dir / "spec.json"
     if not spec_path.is_file():
         return None
-    stored = json.loads(spec_path.read_text())
-    if stored != _jsonable(run.spec()):
-        changed = sorted(k for k in set(stored) | set(run.spec()) if stored.get(k) != _jsonable(run.spec()).get(k))
+    stored, wanted = json.loads(spec_path.read_text()), _jsonable(run.spec())
+    if stored != wanted:
+        changed = sorted(k for k in set(stored) | set(wanted) if stored.get(k) != wanted.get(k))
         raise StudyError(f"{run_dir} holds a run made with other settings (differs in: {', '.join(changed)}); "
                          f"delete that folder to run it again, or give the study another --out")
     result_path = run_dir / "result.json"
     if not result_path.is_file():
         return None  # started, not finished: run it (a training run resumes from its checkpoint)
     result = json.loads(result_path.read_text())
-    return RunRecord(run, "skipped", result["seconds"], result["metrics"], run_dir, result.get("error"))
+    status = "failed" if result.get("status") == "failed" else "skipped"   # a diverged run stays failed
+    return RunRecord(run, status, result["seconds"], result["metrics"], run_dir, result.get("error"))
 
 
 def _execute(run: Run, run_dir: Path) -> tuple[str, float, dict[str, float], str | None]:

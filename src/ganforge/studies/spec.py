@@ -63,7 +63,7 @@ class RunRecord:
     """A finished (or skipped, or failed) run and its final metrics."""
 
     run: Run
-    status: str                    # "ran", "skipped" (finished before, reused) or "failed" (e.g. diverged)
+    status: str                    # "ran", "skipped" (finished before, reused) or "failed" (diverged, now or before)
     seconds: float                 # the job's wall time (for a skipped run: when it ran)
     metrics: dict[str, float]
     dir: Path

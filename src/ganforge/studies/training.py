@@ -108,7 +108,39 @@ def training_study(name: str, summary: str, configs: Sequence[tuple[str, str, st
         for seed in seeds:
             runs.append(Run(label, seed, train_job, params, tags={"preset": preset, "data": cfg.data.name}))
     check_runs(runs)
-    return Study(name, summary, runs, list(metrics), claim=claim, figures=figures, notes=notes)
+    return Study(name, summary, runs, list(metrics), claim=claim, figures=figures or final_samples_figure,
+                 notes=notes)
+
+
+def final_samples_figure(records: list[RunRecord], out: Path) -> tuple[list[Path], str]:
+    """The default figure of a training study: on 2-D data, each config's final samples over its critic (first
+    seed; one row per data set); on images, links to each config's sample grid."""
+    done = [r for r in records if r.status != "failed"]
+    if not done:
+        return [], ""
+
+    def column(run: Run) -> str:
+        return run.config.removesuffix(f"@{run.tags['data']}")
+
+    if all((r.dir / "config.yaml").is_file() and _is_points(r.run.tags["data"]) for r in done):
+        rows = list(dict.fromkeys(r.run.tags["data"] for r in done))
+        cols = list(dict.fromkeys(column(r.run) for r in done))
+        path = draw_run_grid(done, rows, cols, lambda run: (run.tags["data"], column(run)), out / "samples.png",
+                             critic=True, title=lambda r: f"{r.run.config}, seed {r.run.seed}",
+                             suptitle="final samples (orange), real data (black), critic logits; first seed")
+        return [path], ""
+    first = {}
+    for r in sorted(done, key=lambda r: r.run.seed):
+        first.setdefault(r.run.config, r)
+    links = [f"- {c}: ![{c}]({(r.dir / 'samples.png').relative_to(out)})" for c, r in first.items()
+             if (r.dir / "samples.png").is_file() and r.dir.is_relative_to(out)]
+    return [], "## Final samples (first seed)\n\n" + "\n".join(links) if links else ""
+
+
+def _is_points(data: str) -> bool:
+    from ..data import POINT_DATASETS
+
+    return data in POINT_DATASETS
 
 
 # ------------------------------------------------------------------------------------------------ finished runs
@@ -175,7 +207,7 @@ def draw_run_grid(records: list[RunRecord], rows: Sequence[str], cols: Sequence[
         if r.status != "failed":
             first.setdefault(cell(r.run), r)
     fig, axes = plt.subplots(len(rows), len(cols), figsize=(panel * len(cols) * (1.2 if critic else 1.0),
-                                                            panel * len(rows)), dpi=90, squeeze=False)
+                                                            panel * len(rows)), dpi=75, squeeze=False)
     for i, row in enumerate(rows):
         for j, col in enumerate(cols):
             ax = axes[i, j]
