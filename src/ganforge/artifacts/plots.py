@@ -65,10 +65,10 @@ def pyplot():
 
 def draw_scatter(ax: Any, fake: Tensor, real: Tensor | None = None, critic: Callable[[Tensor], Tensor] | None = None,
                  scale: float = 1.0, extent: float | None = None, title: str = "", colorbar: bool = True,
-                 point_size: float = 3.0) -> Any:
+                 point_size: float = 3.0, contours: int = 0) -> Any:
     """Draw real (black) and generated (orange) 2-D points in data coordinates on `ax`, over D's logits as a heat
-    map when `critic` is given (it takes points in training coordinates, data / scale, and returns logits).
-    Returns the heat map's image (None without a critic)."""
+    map when `critic` is given (it takes points in training coordinates, data / scale, and returns logits), with
+    `contours` level lines of the logits (0: none). Returns the heat map's image (None without a critic)."""
     fake = fake.detach().float().cpu()
     pts = fake if real is None else torch.cat([fake, real.float().cpu()])
     finite = pts[torch.isfinite(pts).all(1)]
@@ -83,6 +83,9 @@ def draw_scatter(ax: Any, fake: Tensor, real: Tensor | None = None, critic: Call
             logits = critic(grid / scale).float().cpu().view(n, n)
         im = ax.imshow(logits.numpy(), extent=(-lim, lim, -lim, lim), origin="lower", cmap="coolwarm_r",
                        alpha=0.75, aspect="equal")
+        if contours:
+            ax.contour(gx.numpy(), gy.numpy(), logits.numpy(), levels=contours, colors="black", linewidths=0.5,
+                       alpha=0.45)
         if colorbar:
             ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="D logit (higher = more real)")
     if real is not None:

@@ -158,7 +158,8 @@ def build(options: StudyOptions) -> Study:
     notes = (f"A seeded MLP G (z 4 -> 2 tanh layers of 32 -> 2) and D (2 -> 2 LeakyReLU layers of 32 -> 1), "
              f"float64, a fixed batch of 64 z; D's bias shifted so that its mean logit on the fakes takes "
              f"{len(LOGITS)} values from {LOGITS[0]:g} to {LOGITS[-1]:g}. `grad_norm@l` is ||grad_theta L_G|| at "
-             f"mean logit l; `max_rel_err` is the largest relative gap between autograd and the closed form.")
+             f"mean logit l; `max_rel_err` is the largest relative gap between autograd and the closed form (ns: 1e-9, "
+             f"because F.softplus turns linear above 20 and drops 1 - sigma(20) = 2e-9).")
     metrics = [f"grad_norm@{level:g}" for level in REPORTED] + ["max_rel_err"]
     return Study("saturation", "||grad_theta L_G|| of a small G for the minimax and the non-saturating loss as D "
                  "grows confident, against the closed forms", runs, metrics, claim=claim, figures=figures,

@@ -197,7 +197,8 @@ def draw_run_grid(records: list[RunRecord], rows: Sequence[str], cols: Sequence[
                   path: Path, critic: bool, title: Callable[[RunRecord], str], n: int = 2500,
                   panel: float = 3.2, suptitle: str = "") -> Path:
     """One panel per (row, col) of finished 2-D runs (the first seed of each cell): generated points over real
-    ones, and D's logits as a heat map when `critic` (the engine's scatter drawing, artifacts.plots.draw_scatter).
+    ones, and D's logits as a heat map with level lines when `critic` (the engine's scatter drawing,
+    artifacts.plots.draw_scatter).
     `cell(run)` says which (row, col) a run belongs to. Colour bars give each critic's logit range."""
     from ..artifacts.plots import draw_scatter, pyplot, save_figure
 
@@ -219,7 +220,8 @@ def draw_run_grid(records: list[RunRecord], rows: Sequence[str], cols: Sequence[
             with torch.no_grad():
                 im = draw_scatter(ax, run.samples(n, seed=0), real=run.real(n, seed=1),
                                   critic=run.critic if critic else None, scale=run.data["scale"],
-                                  title=title(record), colorbar=False, point_size=1.5)
+                                  title=title(record), colorbar=False, point_size=1.5,
+                                  contours=12 if critic else 0)
             if im is not None:
                 bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
                 bar.ax.tick_params(labelsize=6)
