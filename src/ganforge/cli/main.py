@@ -8,6 +8,7 @@
     ganforge presets | info CHECKPOINT | data fetch NAME
     ganforge eval RUN|CHECKPOINT [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref mnist:test] [--extractor E]
     ganforge classifier train mnist|digits [--epochs N] [--out PATH]
+    ganforge study NAME|FILE.yaml [--quick] [--seeds N] [--jobs N] [--out DIR] [key=value ...] | study --list
 """
 
 from __future__ import annotations
@@ -138,6 +139,18 @@ def _parser() -> argparse.ArgumentParser:
                                   "$GANFORGE_HOME or ~/.cache/ganforge/classifiers/)")
     ct.add_argument("--seed", type=int, default=0)
     ct.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+
+    st = sub.add_parser("study", help="a grid of configs x seeds, reported as mean ± std (lecture studies, YAML)",
+                        description="Run a study: every config x seed (one torch thread per run, --jobs at a time), "
+                                    "then results.csv, results.json, report.md and figures. Finished runs are "
+                                    "skipped on a re-run; interrupted training runs resume.")
+    st.add_argument("study", nargs="?", help="a built-in study (see --list) or a study file (.yaml)")
+    st.add_argument("--list", action="store_true", help="list the built-in studies")
+    st.add_argument("--quick", action="store_true", help="fewer steps and seeds: a first look")
+    st.add_argument("--seeds", type=int, help="seeds 0..N-1 instead of the study's default")
+    st.add_argument("--jobs", type=int, help="runs in parallel (default: one per CPU core)")
+    st.add_argument("--out", help="study folder (default: runs/studies/<name>, or <name>-quick with --quick)")
+    st.add_argument("overrides", nargs="*", metavar="key=value", help="for every GAN training run of the study")
     return p
 
 
@@ -413,11 +426,50 @@ def cmd_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_study(args: argparse.Namespace) -> int:
+    import shlex
+
+    from ..config import ConfigError
+    from ..studies import StudyOptions, get_study, run_study, study_table
+    from ..training.engine import TrainingInterrupted
+
+    if args.list or not args.study:
+        print(study_table())
+        return 0
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError(f"--jobs must be >= 1, got {args.jobs}")
+    study = get_study(args.study, StudyOptions(quick=args.quick, seeds=args.seeds, overrides=tuple(args.overrides)))
+    out = Path(args.out) if args.out else Path("runs") / "studies" / (study.name + ("-quick" if args.quick else ""))
+    flags = [args.study, *(["--quick"] if args.quick else []), *(["--seeds", str(args.seeds)] if args.seeds else []),
+             *args.overrides]
+    command = "ganforge study " + shlex.join(flags)
+    try:
+        result = run_study(study, out, jobs=args.jobs, command=command)
+    except (TrainingInterrupted, KeyboardInterrupt) as err:
+        # finished runs are kept; an interrupted training run has a checkpoint to resume from
+        raise TrainingInterrupted(f"{err or 'Ctrl-C'}. Run `{command} --out {out}` again to continue: finished runs "
+                                  f"are skipped, interrupted training runs resume from their last checkpoint") from None
+    print(f"\n{study.name}: mean ± std over seeds\n\n{result.table}")
+    if result.extra:
+        print(f"\n{result.extra}")
+    print(f"\nwrote {result.paths['markdown']}, {result.paths['csv'].name}, {result.paths['json'].name} and "
+          f"{len([k for k in result.paths if k not in ('markdown', 'csv', 'json')])} figures", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse gives a positional list only one chance: `study NAME --quick key=value` leaves key=value over
+        if args.command == "study" and all("=" in e and not e.startswith("-") for e in extra):
+            args.overrides = [*args.overrides, *extra]
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from ..artifacts.checkpoint import CheckpointError
     from ..config import ConfigError
     from ..data import DataError
+    from ..studies.runner import StudyError
     from ..training.engine import TrainingDiverged, TrainingInterrupted
 
     try:
@@ -444,13 +496,15 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_eval(args)
         if args.command == "classifier":
             return cmd_classifier(args)
+        if args.command == "study":
+            return cmd_study(args)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_DIVERGED
     except TrainingInterrupted as err:
         print(f"stopped: {err}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (ConfigError, DataError, CheckpointError, KeyError, ValueError, FileNotFoundError) as err:
+    except (ConfigError, DataError, CheckpointError, StudyError, KeyError, ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_BAD_INPUT

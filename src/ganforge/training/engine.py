@@ -248,7 +248,7 @@ class Trainer:
         if self.spec.kind == "images":
             return save_image_grid(self.generate(self.fixed_z), path)
         fake = self.to_data_coords(self.generate(self.eval_z)).cpu()
-        real = self._real_points(len(fake))
+        real = self.real_points(len(fake))
         D = self.D
         was_training = D.training
         D.eval()
@@ -260,7 +260,8 @@ class Trainer:
         finally:
             D.train(was_training)
 
-    def _real_points(self, n: int) -> Tensor:
+    def real_points(self, n: int) -> Tensor:
+        """n data points in data coordinates, the same ones every call (a fixed generator): for pictures and scores."""
         ds = self.dataset
         if isinstance(ds, ToyDistribution):
             return ds.sample(n, torch.Generator().manual_seed(self.cfg.train.seed + 3))
