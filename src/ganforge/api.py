@@ -69,6 +69,8 @@ class LoadedGenerator:
         self.num_classes: int | None = num_classes(G)  # K for a class-conditional G, else None
         self._D_weights: dict[str, Any] | None = state.get("D")
         self._D: nn.Module | None = None
+        # The run's discriminator rejection sampler (sampler.name=drs), used by `sample`; None = plain G(z)
+        self.rejection = _load_rejection(state, self.config) if state.get("sampler") else None
 
     @torch.no_grad()
     def __call__(self, z: Tensor, c: Tensor | None = None) -> Tensor:
@@ -89,10 +91,17 @@ class LoadedGenerator:
                          for chunk, c_chunk in zip(z.split(1024), c_chunks)]).cpu()
         return out * self.data["scale"] if self.spec.kind == "points" else out
 
-    def sample(self, n: int, seed: int = 0, *, cls: int | None = None, truncation: float | None = None) -> Tensor:
+    def sample(self, n: int, seed: int = 0, *, cls: int | None = None, truncation: float | None = None,
+               drs: bool = True) -> Tensor:
         """n samples from seed `seed`. cls: the class for a conditional G (None: uniform random classes);
         truncation: BigGAN's threshold on |z_i| (None: the plain prior; entries inside the threshold are the
-        same draws as without it)."""
+        same draws as without it). drs: when the run fitted a rejection sampler (sampler.name=drs), return its
+        accepted samples (False: G(z) as is)."""
+        if drs and self.rejection is not None and truncation is None:
+            if n < 1:
+                raise ValueError(f"n must be >= 1, got {n}")
+            x, _ = self.rejection.sample(lambda z: self(z), self.latent, n, torch.Generator().manual_seed(seed))
+            return x  # already in data coordinates: self(z) scales them
         x, _, _ = self.sample_with_latents(n, seed, cls=cls, truncation=truncation)
         return x
 
@@ -121,6 +130,28 @@ class LoadedGenerator:
         classes = f", {self.num_classes} classes" if self.num_classes else ""
         return (f"LoadedGenerator({self.config.preset} on {self.data['name']}, step {self.step}, "
                 f"{'G_ema' if self.uses_ema else 'G'}, z_dim {self.z_dim}{classes})")
+
+
+def _load_rejection(state: dict[str, Any], config: Config):
+    """The rejection sampler saved by a sampler.name=drs run. Its critic reads G's output in training coordinates,
+    so it is wrapped to take the data coordinates `LoadedGenerator.__call__` returns."""
+    from .sampling import RatioCritic
+    from .sampling.rejection import load_rejection_sampler
+
+    scale = float(state["data"]["scale"]) if state["data"]["spec"]["kind"] == "points" else 1.0
+    critic = RatioCritic(in_features=2, fourier_sigma=config.sampler.drs_fourier)
+    sampler = load_rejection_sampler(state["sampler"], critic)
+    sampler.critic = _Rescaled(critic, scale)
+    return sampler
+
+
+class _Rescaled(nn.Module):
+    def __init__(self, critic: nn.Module, scale: float) -> None:
+        super().__init__()
+        self.critic, self.scale = critic, scale
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.critic(x / self.scale)
 
 
 def load(checkpoint: str | Path, use_ema: bool = True, device: str = "cpu") -> LoadedGenerator:

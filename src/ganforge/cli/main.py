@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     _latent_args(s)
     s.add_argument("--no-ema", action="store_true", help="use G instead of G_ema")
+    s.add_argument("--no-drs", action="store_true",
+                   help="plain G(z) even when the run fitted a rejection sampler (sampler.name=drs)")
     s.add_argument("--device", default="cpu")
 
     li = sub.add_parser("interpolate", help="latent interpolation grids: one path between two random latents per row",
@@ -211,7 +213,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     allowed = {"images": (".png", ".npz"), "points": (".png", ".npy", ".csv")}[G.spec.kind]
     if suffix not in allowed:
         raise ValueError(f"--out {out}: for {G.spec.kind} use one of {', '.join(allowed)}")
-    x = G.sample(args.n, seed=args.seed, cls=args.cls, truncation=args.truncation)
+    x = G.sample(args.n, seed=args.seed, cls=args.cls, truncation=args.truncation, drs=not args.no_drs)
     out.parent.mkdir(parents=True, exist_ok=True)
     if G.spec.kind == "images":
         if suffix == ".png":

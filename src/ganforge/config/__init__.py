@@ -20,11 +20,12 @@ from .schema import (
     OptimConfig,
     OutputConfig,
     RegConfig,
+    SamplerConfig,
     TrainConfig,
 )
 
 __all__ = [
     "Config", "ConfigError", "DataConfig", "EvalConfig", "LossConfig", "ModelConfig", "OptimConfig", "OutputConfig",
-    "RegConfig", "TrainConfig", "apply_overrides", "from_dict", "load_yaml", "parse_override", "save_yaml", "set_key",
-    "to_dict", "update_from_dict",
+    "SamplerConfig", "RegConfig", "TrainConfig", "apply_overrides", "from_dict", "load_yaml", "parse_override",
+    "save_yaml", "set_key", "to_dict", "update_from_dict",
 ]

@@ -127,6 +127,17 @@ class EvalConfig:
 
 
 @dataclass
+class SamplerConfig:
+    name: Literal["direct", "drs"] = "direct"  # how a trained G is sampled: direct, x = G(z); drs: discriminator
+                                    #   rejection sampling (Azadi 2019, sampling/rejection.py), 2-D points only
+    drs_steps: int = 2000           # drs: training steps of the density-ratio critic, G fixed, after training
+    drs_lr: float = 1e-3            # drs: the critic's Adam rate (constant, then linearly to 0 over the second half)
+    drs_batch_size: int = 1024      # drs: real and generated samples per critic step
+    drs_fourier: float = 4.0        # drs: sigma of the critic's random Fourier input features (Tancik 2020); 0 = none
+    drs_gamma: float = 2.0          # drs: acceptance min(1, exp(r(x) - M + gamma)); 0 = exact rejection sampling
+
+
+@dataclass
 class OutputConfig:
     dir: str = "runs"               # parent folder of run directories
     name: str | None = None         # run directory name; None = <preset>-<data>-<timestamp>
@@ -145,4 +156,5 @@ class Config:
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
     output: OutputConfig = field(default_factory=OutputConfig)

@@ -36,6 +36,7 @@ def validate(cfg: Config) -> Config:
         if value < 0:
             raise ConfigError(f"'{key}' must be >= 0, got {value}")
     _validate_tricks(cfg)
+    _validate_sampler(cfg)
     if not 0 <= t.ema < 1:
         raise ConfigError(f"'train.ema' must be in [0, 1) (0 disables), got {t.ema}")
     for key, value in (("optim.beta1", o.beta1), ("optim.beta2", o.beta2)):
@@ -51,6 +52,22 @@ def validate(cfg: Config) -> Config:
     if not (t.device in ("auto", "cpu") or t.device.startswith("cuda") or t.device == "mps"):
         raise ConfigError(f"bad value for 'train.device': '{t.device}'; use auto, cpu, cuda or cuda:N")
     return cfg
+
+
+def _validate_sampler(cfg: Config) -> None:
+    """Discriminator rejection sampling: its numbers (whether the data are 2-D points is checked by the trainer)."""
+    s = cfg.sampler
+    if s.name == "direct":
+        return
+    if s.drs_steps < 1 or s.drs_batch_size < 1:
+        raise ConfigError(f"sampler.name=drs needs sampler.drs_steps and sampler.drs_batch_size >= 1, got "
+                          f"{s.drs_steps} and {s.drs_batch_size}")
+    if not s.drs_lr > 0 or s.drs_fourier < 0 or s.drs_gamma < 0:
+        raise ConfigError(f"sampler.drs_lr must be > 0 and sampler.drs_fourier, sampler.drs_gamma >= 0; got "
+                          f"{s.drs_lr}, {s.drs_fourier}, {s.drs_gamma}")
+    if cfg.model.conditioning != "none":
+        raise ConfigError("sampler.name=drs is implemented for unconditional generators; a class-conditional one "
+                          "needs a class-conditional ratio critic. Use sampler.name=direct")
 
 
 def _validate_tricks(cfg: Config) -> None:

@@ -47,6 +47,7 @@ from ..metrics.toy2d import mode_quality
 from ..models import DataSpec, build_models, resolve_model_name
 from ..nn.conditional import balanced_labels
 from ..regularizers import HistoricalAverage, LazyRegularization, instance_noise_std
+from ..sampling import RatioCritic, RejectionSampler, fit_rejection_sampler
 from ..tracking import RunLogger, read_jsonl
 from .consensus import consensus_step
 from .ema import ema_copy, ema_update
@@ -136,6 +137,7 @@ class Trainer:
         self.eval_z = self.latent.sample(N_TOY_EVAL, fixed).to(self.device)
         self.step = 0
         self.last_checkpoint: Path | None = None
+        self.rejection: RejectionSampler | None = None  # sampler.name=drs: fitted when training ends
         self._bad = torch.zeros((), dtype=torch.bool, device=self.device)  # any non-finite loss since last check
         self._window: dict[str, Tensor] = {}  # per-step scalars summed on the device until the next log step
         self._window_counts: dict[str, int] = {}  # how many steps logged each (lazy penalties: only some do)
@@ -144,6 +146,9 @@ class Trainer:
         self.run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
         self._stop_signal: str | None = None
         self.evaluator = self._build_evaluator()
+        if cfg.sampler.name == "drs" and self.spec.kind != "points":
+            raise ValueError("sampler.name=drs is implemented for 2-D points (its critic is an MLP on coordinates); "
+                             "use sampler.name=direct for images")
 
     def _build_evaluator(self):
         """Image scores during training (FID etc. through ganforge.metrics.evaluate), when eval.metrics is set."""
@@ -176,6 +181,8 @@ class Trainer:
             "hist_G": self.hist_G.state_dict() if self.hist_G is not None else None,
             "hist_D": self.hist_D.state_dict() if self.hist_D is not None else None,
             "rng": rng,
+            # the fitted rejection sampler, for sampling; a resumed run refits it at its end
+            "sampler": self.rejection.state_dict() if self.rejection is not None else None,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -232,10 +239,36 @@ class Trainer:
 
     @torch.no_grad()
     def toy_metrics(self) -> dict[str, float]:
+        """PacGAN metrics of what the run samples: G(z), or, once a rejection sampler is fitted, its refined samples
+        (then G's own are toy_g/* and the acceptance rate toy/drs_accept)."""
         if self.data["modes"] is None:
             return {}
-        samples = self.to_data_coords(self.generate(self.eval_z)).cpu()
-        return {f"toy/{k}": v for k, v in mode_quality(samples, self.data["modes"], self.data["std"]).items()}
+        quality = lambda x: mode_quality(x, self.data["modes"], self.data["std"])  # noqa: E731
+        from_g = quality(self.to_data_coords(self.generate(self.eval_z)).cpu())
+        if self.rejection is None:
+            return {f"toy/{k}": v for k, v in from_g.items()}
+        refined, rate = self.refined_points(N_TOY_EVAL)
+        return {**{f"toy/{k}": v for k, v in quality(refined).items()}, "toy/drs_accept": rate,
+                **{f"toy_g/{k}": v for k, v in from_g.items()}}
+
+    def refined_points(self, n: int) -> tuple[Tensor, float]:
+        """n points (data coordinates) from the rejection sampler, with a fixed seed, and the acceptance rate."""
+        assert self.rejection is not None
+        x, rate = self.rejection.sample(self.generate, self.latent, n,
+                                        torch.Generator().manual_seed(self.cfg.train.seed + 2), self.device)
+        return self.to_data_coords(x), rate
+
+    def fit_rejection(self) -> None:
+        """Discriminator rejection sampling (sampling/rejection.py): a density-ratio critic trained against the
+        final G, which stays fixed. Its randomness comes from its own seeds, so training's state is untouched."""
+        s, seed = self.cfg.sampler, self.cfg.train.seed
+        critic = RatioCritic(in_features=2, fourier_sigma=s.drs_fourier, seed=seed + 4)
+        stream = BatchStream(self.dataset, s.drs_batch_size, seed=seed + 4, device=self.device)
+        print(f"\nsampler.name=drs: training the density-ratio critic for {s.drs_steps} steps with G fixed",
+              file=sys.stderr)
+        self.rejection = fit_rejection_sampler(
+            critic, self.generate, self.latent, lambda: stream.next()[0], s.drs_steps, s.drs_lr, s.drs_gamma,
+            generator=torch.Generator().manual_seed(seed + 5), device=self.device, progress=self.cfg.output.progress)
 
     @torch.no_grad()
     def save_samples(self, path: Path) -> Path:
@@ -247,7 +280,8 @@ class Trainer:
             return save_image_grid(self.generate(z, c), path, nrow=cols)
         if self.spec.kind == "images":
             return save_image_grid(self.generate(self.fixed_z), path)
-        fake = self.to_data_coords(self.generate(self.eval_z)).cpu()
+        fake = self.to_data_coords(self.generate(self.eval_z)).cpu() if self.rejection is None else \
+            self.refined_points(len(self.eval_z))[0]
         real = self.real_points(len(fake))
         D = self.D
         was_training = D.training
@@ -305,6 +339,8 @@ class Trainer:
                     print(f"\ntrain.max_minutes={t.max_minutes:g} reached at step {self.step}", file=sys.stderr)
                 done = self.step == t.steps or out_of_time
                 evaluate_now = done or bool(t.eval_every and self.step % t.eval_every == 0)
+                if done and cfg.sampler.name == "drs":
+                    self.fit_rejection()
                 if self.step % t.log_every == 0 or evaluate_now:
                     if self._bad.item():
                         raise TrainingDiverged(self._diverged_message())
