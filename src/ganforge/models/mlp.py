@@ -1,8 +1,10 @@
 """Fully connected G and D (Goodfellow et al. 2014 used MLPs on MNIST; the 2-D toy literature uses them too).
 
-G: z -> [Linear -> (BatchNorm) -> ReLU] x depth -> Linear -> (tanh for images | identity for points)
-D: x -> [Linear -> LeakyReLU(0.2)] x depth -> Linear -> logit
-Images are flattened on the way into D and reshaped on the way out of G.
+G: z -> [Linear -> (BatchNorm | VirtualBatchNorm) -> act] x depth -> Linear -> (tanh for images | identity for points)
+D: x -> [Linear -> LeakyReLU(0.2)] x depth -> h -> (MinibatchStdDev) -> (MinibatchDiscrimination) -> Linear -> logit
+AE D (model.d_type=autoencoder): x -> [Linear -> ELU] x depth -> Linear -> code -> [Linear -> ELU] x depth -> Linear
+Images are flattened on the way into D and reshaped on the way out of G. Spectral norm (model.spectral_norm) wraps
+every Linear of D and/or G.
 """
 
 from __future__ import annotations
@@ -12,37 +14,54 @@ import math
 from torch import Tensor, nn
 
 from ..config.schema import ModelConfig
+from ..nn import record_reference
 from . import MODELS
-from .base import DataSpec, ModelFamily, resolved
+from .base import (
+    AutoencoderDiscriminator,
+    DataSpec,
+    ModelFamily,
+    apply_spectral_norm_switch,
+    batch_layers,
+    check_classifier_only,
+    draw_reference_z,
+    g_norm_layers,
+    resolve_g_norm,
+    resolved,
+)
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": lambda: nn.LeakyReLU(0.2)}
 
 
 class MLPGenerator(nn.Module):
-    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int, depth: int, batchnorm: bool,
-                 tanh: bool, activation: str = "relu") -> None:
+    def __init__(self, z_dim: int, out_shape: tuple[int, ...], width: int, depth: int, norm: str, tanh: bool,
+                 activation: str = "relu", vbn_ref_size: int = 64) -> None:
         super().__init__()
         self.z_dim, self.out_shape = z_dim, out_shape
         layers: list[nn.Module] = []
         fan_in = z_dim
         for _ in range(depth):
-            layers += [nn.Linear(fan_in, width)]
-            layers += [nn.BatchNorm1d(width)] if batchnorm else []
-            layers += [ACTIVATIONS[activation]()]
+            layers += [nn.Linear(fan_in, width), *g_norm_layers(norm, width, images=False), ACTIVATIONS[activation]()]
             fan_in = width
         layers += [nn.Linear(fan_in, math.prod(out_shape))]
         layers += [nn.Tanh()] if tanh else []
         self.net = nn.Sequential(*layers)
+        self.register_buffer("z_ref", draw_reference_z(norm, vbn_ref_size, z_dim))  # [R, z_dim]; None without VBN
 
     def forward(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+        if self.z_ref is not None:  # VBN: this call's reference statistics, from the fixed z_ref and today's weights
+            record_reference(self.net, self.z_ref)
         return self.net(z).view(-1, *self.out_shape)
 
 
 class MLPDiscriminator(nn.Module):
     """With pack = m > 1 (PacGAN) D sees m samples side by side and gives one logit per pack: a batch of N samples
-    yields N / m logits, so every loss (a mean over logits) works unchanged."""
+    yields N / m logits, so every loss (a mean over logits) works unchanged.
 
-    def __init__(self, in_shape: tuple[int, ...], width: int, depth: int, pack: int = 1) -> None:
+    The layers that look across the batch (minibatch stddev, minibatch discrimination) sit in the head, between the
+    last hidden layer h and the output layer, so features(x) stays per-sample; with packing they compare packs."""
+
+    def __init__(self, in_shape: tuple[int, ...], width: int, depth: int, pack: int = 1, mbstd_group: int = 0,
+                 mbdisc_kernels: int = 0, mbdisc_dim: int = 5) -> None:
         super().__init__()
         self.pack = pack
         layers: list[nn.Module] = []
@@ -50,6 +69,9 @@ class MLPDiscriminator(nn.Module):
         for _ in range(depth):
             layers += [nn.Linear(fan_in, width), nn.LeakyReLU(0.2)]
             fan_in = width
+        fan_in += 1 if mbstd_group > 0 else 0
+        self.mbstd, self.mbdisc = batch_layers(mbstd_group, mbdisc_kernels, mbdisc_dim, fan_in)
+        fan_in += mbdisc_kernels
         layers += [nn.Linear(fan_in, 1)]
         self.net = nn.Sequential(*layers)
 
@@ -60,24 +82,60 @@ class MLPDiscriminator(nn.Module):
         return self.net[:-1](x.reshape(x.shape[0] // self.pack, -1))
 
     def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
-        return self.net[-1](h).squeeze(1)  # [N / pack] logits
+        if self.mbstd is not None:
+            h = self.mbstd(h)                   # [M, width + 1]: + the feature std over h's group (M = N / pack)
+        if self.mbdisc is not None:
+            h = self.mbdisc(h)                  # [M, ... + B]: + each one's closeness to the rest of the batch
+        return self.net[-1](h).squeeze(1)       # [M] logits
 
     def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
         return self.head(self.features(x, c), c)
 
 
+class MLPAutoencoder(AutoencoderDiscriminator):
+    """The energy GANs' D for points or flattened images: ELU units (as BEGAN's), a linear code of size `code`."""
+
+    def __init__(self, in_shape: tuple[int, ...], width: int, depth: int, code: int) -> None:
+        super().__init__()
+        dim = math.prod(in_shape)
+        enc: list[nn.Module] = []
+        fan_in = dim
+        for _ in range(depth):
+            enc += [nn.Linear(fan_in, width), nn.ELU()]
+            fan_in = width
+        self.encoder = nn.Sequential(*enc, nn.Linear(fan_in, code))
+        dec: list[nn.Module] = []
+        fan_in = code
+        for _ in range(depth):
+            dec += [nn.Linear(fan_in, width), nn.ELU()]
+            fan_in = width
+        self.decoder = nn.Sequential(*dec, nn.Linear(fan_in, dim))
+
+    def encode(self, x: Tensor) -> Tensor:
+        return self.encoder(x.flatten(1))       # [N, code]
+
+    def decode(self, code: Tensor) -> Tensor:
+        return self.decoder(code)               # [N, dim], reshaped to x's shape by autoencode
+
+
 def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
-    p = resolved(cfg, z_dim=64, g_width=256, d_width=256)
+    p = resolved(cfg, z_dim=64, g_width=256, d_width=256, d_code=8)
     if cfg.g_depth < 1 or cfg.d_depth < 1:
         raise ValueError(f"mlp needs model.g_depth and model.d_depth >= 1, got {cfg.g_depth}, {cfg.d_depth}")
-    G = MLPGenerator(p["z_dim"], spec.shape, p["g_width"], cfg.g_depth, cfg.g_batchnorm,
-                     tanh=spec.kind == "images", activation=cfg.g_activation)
+    G = MLPGenerator(p["z_dim"], spec.shape, p["g_width"], cfg.g_depth, resolve_g_norm(cfg, "none"),
+                     tanh=spec.kind == "images", activation=cfg.g_activation, vbn_ref_size=cfg.vbn_ref_size)
     if cfg.pack < 1:
         raise ValueError(f"model.pack must be >= 1, got {cfg.pack}")
-    D = MLPDiscriminator(spec.shape, p["d_width"], cfg.d_depth, pack=cfg.pack)
+    check_classifier_only(cfg)
+    if cfg.d_type == "autoencoder":
+        D: nn.Module = MLPAutoencoder(spec.shape, p["d_width"], cfg.d_depth, p["d_code"])
+    else:
+        D = MLPDiscriminator(spec.shape, p["d_width"], cfg.d_depth, pack=cfg.pack, mbstd_group=cfg.mbstd_group,
+                             mbdisc_kernels=cfg.mbdisc_kernels, mbdisc_dim=cfg.mbdisc_dim)
+    apply_spectral_norm_switch(cfg, G, D)
     return G, D
 
 
 MODELS.add("mlp", ModelFamily("mlp", build, "fully connected G and D (2-D points or flattened images)"))
 
-__all__ = ["MLPDiscriminator", "MLPGenerator"]
+__all__ = ["MLPAutoencoder", "MLPDiscriminator", "MLPGenerator"]
