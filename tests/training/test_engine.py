@@ -1,6 +1,7 @@
 """The engine's promises: exact resume, atomic checkpoints, clean stops on divergence and on signals."""
 
 import json
+import math
 import os
 import signal
 
@@ -27,6 +28,9 @@ def _assert_same_state(a: dict, b: dict) -> None:
                 assert torch.equal(torch.as_tensor(value), torch.as_tensor(b[key]["state"][pid][name])), f"{key}"
     assert torch.equal(a["rng"]["noise"], b["rng"]["noise"])
     assert a["rng"]["stream"]["batches_drawn"] == b["rng"]["stream"]["batches_drawn"]
+    assert a["loss_state"].keys() == b["loss_state"].keys()
+    for name, value in a["loss_state"].items():   # BEGAN's k_t
+        assert torch.equal(torch.as_tensor(value), torch.as_tensor(b["loss_state"][name])), f"loss_state.{name}"
 
 
 CASES = {
@@ -36,6 +40,12 @@ CASES = {
     "wgan-gp+ema": ("wgan-gp", "ring8", "train.ema=0.9"),
     "wgan": ("wgan", "grid25"),
     "lsgan": ("lsgan", "ring8"),
+    # spectral norm's u, v (buffers) and BEGAN's k_t (a fast gain, so that k_t moves in 200 tiny steps)
+    "began+sn": ("began", "ring8", "optim.lr_decay=none", "model.spectral_norm=both", "loss.began_lambda_k=0.05"),
+    "ebgan": ("ebgan", "ring8", "optim.lr_decay=none"),
+    # VBN's fixed reference batch and the minibatch layers in D's head, with G_ema averaging a VBN G
+    "sngan+vbn+minibatch": ("sngan", "ring8", "model.g_norm=virtual", "model.vbn_ref_size=16", "model.mbstd_group=4",
+                            "model.mbdisc_kernels=4", "train.ema=0.9"),
 }
 
 
@@ -48,6 +58,73 @@ def test_resume_is_bit_identical(tiny_config, tmp_path, case):
     resumed = resume_trainer(first.run_dir, ["train.steps=200"]).fit()
     assert resumed.step == 200
     _assert_same_state(load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint))
+
+
+def test_began_k_moves_inside_the_unit_interval_and_is_checkpointed(tiny_config, tmp_path):
+    result = Trainer(tiny_config("began", "ring8", "train.steps=60", "loss.began_lambda_k=0.05", "train.log_every=1"),
+                     run_dir=tmp_path / "run").fit()
+    records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    ks = [r["began/k"] for r in records]
+    assert all(0.0 <= k <= 1.0 for k in ks) and max(ks) > 0.0
+    assert all(r["began/M_global"] > 0 for r in records)
+    k = load_checkpoint(result.checkpoint)["loss_state"]["k"]
+    assert 0.0 <= float(k) <= 1.0 and float(k) == pytest.approx(ks[-1], abs=1e-7)  # the last k is saved
+
+
+def test_vbn_checkpoint_samples_exactly_like_the_trained_generator(tiny_config, tmp_path):
+    """G's reference batch travels in the checkpoint: a loaded G needs neither the dataset nor the training RNG."""
+    import ganforge
+
+    cfg = tiny_config("gan", "ring8", "train.steps=15", "model.g_norm=virtual", "model.vbn_ref_size=16")
+    trainer = Trainer(cfg, run_dir=tmp_path / "run")
+    result = trainer.fit()
+    z = torch.randn(50, trainer.z_dim, generator=torch.Generator().manual_seed(9))
+    expected = trainer.to_data_coords(trainer.generate(z))
+    torch.manual_seed(1234)   # whatever the global RNG holds, the loaded G's reference batch comes from the file
+    loaded = ganforge.load(result.checkpoint)
+    assert torch.equal(loaded.G.z_ref, trainer.G.z_ref)
+    torch.testing.assert_close(loaded(z), expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("preset", ["sngan", "began", "ebgan"])
+def test_new_presets_train_a_few_steps_on_ring8(tiny_config, tmp_path, preset):
+    result = Trainer(tiny_config(preset, "ring8", "train.steps=10", "train.sample_every=5"),
+                     run_dir=tmp_path / preset).fit()
+    final = json.loads((result.run_dir / "metrics.json").read_text())
+    assert final["step"] == 10 and all(math.isfinite(final[k]) for k in ("loss/D", "loss/G"))
+    expected = {"sngan": {"D/real", "D/fake"}, "began": {"began/k", "began/M_global", "energy/real"},
+                "ebgan": {"reg/pullaway", "energy/real", "energy/fake"}}[preset]
+    assert expected <= final.keys()
+    assert (result.run_dir / "samples" / "step_0000005.png").is_file()
+
+
+@pytest.mark.parametrize("preset", ["began", "ebgan"])
+def test_energy_presets_train_on_images_with_the_conv_autoencoder(tiny_config, tmp_path, preset):
+    from ganforge.models.dcgan import ConvAutoencoder
+
+    cfg = tiny_config(preset, "digits", "train.steps=3", "model.g_width=4", "model.d_width=4", "model.z_dim=8",
+                      "model.d_code=8")
+    trainer = Trainer(cfg, run_dir=tmp_path / preset)
+    assert isinstance(trainer.D, ConvAutoencoder)
+    result = trainer.fit()
+    assert result.step == 3 and math.isfinite(result.metrics["loss/D"])
+
+
+def test_minibatch_d_on_points_skips_the_heat_map_only(tiny_config, tmp_path, monkeypatch):
+    """A grid point's logit would depend on its grid neighbours, so the scatter has no heat map; samples still come."""
+    from ganforge.artifacts import plots
+
+    critics = []
+    original = plots.save_scatter
+
+    def spy(*args, **kwargs):
+        critics.append(kwargs.get("critic"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr("ganforge.training.engine.save_scatter", spy)
+    Trainer(tiny_config("gan", "ring8", "train.steps=2", "model.mbstd_group=4"), run_dir=tmp_path / "a").fit()
+    Trainer(tiny_config("gan", "ring8", "train.steps=2"), run_dir=tmp_path / "b").fit()
+    assert critics[0] is None and critics[1] is not None
 
 
 def test_resume_is_bit_identical_on_images_with_batchnorm(tiny_config, tmp_path):

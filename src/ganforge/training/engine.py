@@ -3,8 +3,11 @@ run needs around them: seeding, devices, EMA, logging, samples, metrics, checkpo
 
     for step in steps:
         k times:  real, c <- data;  z ~ N(0, I);  D update (+ penalty, + clipping)      (n_critic = k)
-        z ~ N(0, I);  G update;  G_ema <- EMA(G)
+        z ~ N(0, I);  G update;  (BEGAN: k_t update);  G_ema <- EMA(G)
         every N steps: scalars, samples, 2-D metrics, checkpoint
+
+Energy losses (BEGAN, EBGAN) train an autoencoder D on its reconstruction energies with the energy steps; their
+state (BEGAN's k_t) is checkpointed with everything else.
 
 Exactness of resume: every random draw of training comes from generators whose states are checkpointed (the data
 stream's, the noise generator, torch's global CPU/CUDA state); samples and metrics use their own fixed generators,
@@ -33,13 +36,13 @@ from ..artifacts.plots import save_curves, save_image_grid, save_scatter
 from ..config import Config, from_dict, save_yaml, to_dict
 from ..config.validate import validate
 from ..data import BatchStream, Dataset, ToyDistribution, build_dataset
-from ..losses import LOSSES
+from ..losses import ENERGY_LOSSES, LOSSES, EnergyLoss, GANLoss
 from ..metrics.toy2d import mode_quality
 from ..models import DataSpec, build_models, resolve_model_name
 from ..tracking import RunLogger, read_jsonl
 from .ema import ema_copy, ema_update
 from .optim import build_optimizer, lr_factor, set_lr
-from .step import d_step, g_step
+from .step import d_step, energy_d_step, energy_g_step, g_step
 
 N_TOY_EVAL = 2500  # samples for the PacGAN protocol
 
@@ -103,7 +106,13 @@ class Trainer:
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema > 0 else None
         self.opt_G = build_optimizer(self.G.parameters(), cfg.optim, cfg.optim.g_lr)
         self.opt_D = build_optimizer(self.D.parameters(), cfg.optim, cfg.optim.d_lr)
-        self.loss = LOSSES.get(cfg.loss.name)
+        self.loss: GANLoss | None = None        # a logit loss, or
+        self.energy: EnergyLoss | None = None   # an energy loss (with its state) for an autoencoder D
+        if cfg.loss.name in ENERGY_LOSSES:
+            self.energy = ENERGY_LOSSES.get(cfg.loss.name).from_config(cfg.loss, self.device)
+            self.D.power = self.energy.power    # D(x) = -(the energy this loss uses): plots read D's logits
+        else:
+            self.loss = LOSSES.get(cfg.loss.name)
         self.stream = BatchStream(self.dataset, t.batch_size, seed=t.seed, device=self.device)
         self.noise = torch.Generator(device=self.device).manual_seed(t.seed + 1)  # z for training
         self.z_dim = self.G.z_dim
@@ -149,6 +158,7 @@ class Trainer:
             "G_ema": self.G_ema.state_dict() if self.G_ema is not None else None,
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
+            "loss_state": self.energy.state_dict() if self.energy is not None else {},   # BEGAN: k_t
             "rng": rng,
         }
 
@@ -159,6 +169,8 @@ class Trainer:
             self.G_ema.load_state_dict(state["G_ema"] if state.get("G_ema") is not None else state["G"])
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
+        if self.energy is not None:
+            self.energy.load_state_dict(state["loss_state"])
         rng = state["rng"]
         torch.set_rng_state(rng["torch_cpu"])
         self.noise.set_state(rng["noise"].to(self.noise.device) if self.device.type == "cpu" else rng["noise"])
@@ -212,8 +224,10 @@ class Trainer:
         D.eval()
         try:
             pack = getattr(D, "pack", 1)  # a packing D scores a grid point as a pack of copies of it
-            return save_scatter(fake, path, real=real, critic=lambda x: D(x.to(self.device).repeat_interleave(pack, 0)),
-                                scale=self.data["scale"],
+            critic = lambda x: D(x.to(self.device).repeat_interleave(pack, 0))  # noqa: E731
+            if _looks_across_the_batch(D):  # a grid point's logit would depend on its grid neighbours: no heat map
+                critic = None
+            return save_scatter(fake, path, real=real, critic=critic, scale=self.data["scale"],
                                 title=f"{self.cfg.preset} on {self.data['name']}, step {self.step}")
         finally:
             D.train(was_training)
@@ -312,10 +326,20 @@ class Trainer:
         for _ in range(t.n_critic):
             real, c = self.stream.next()
             z = torch.randn(real.shape[0], self.z_dim, device=self.device, generator=self.noise)
-            d_stats = d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, generator=self.noise)
+            if self.energy is not None:
+                d_stats = energy_d_step(self.G, self.D, self.opt_D, self.energy, real, z, c)
+            else:
+                assert self.loss is not None
+                d_stats = d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, generator=self.noise)
         z = torch.randn(t.batch_size, self.z_dim, device=self.device, generator=self.noise)
-        g_stats = g_step(self.G, self.D, self.opt_G, self.loss, z, c,
-                         real=real if self.loss.needs_real_for_g else None)
+        if self.energy is not None:
+            g_stats = energy_g_step(self.G, self.D, self.opt_G, self.energy, z, c)
+            # BEGAN: k_{t+1} from this step's L(x) (last D step) and L(G(z_G)) (the G step); logs k and M_global
+            g_stats.update(self.energy.update(d_stats["energy/real"], g_stats["energy/fake_G"]))
+        else:
+            assert self.loss is not None
+            g_stats = g_step(self.G, self.D, self.opt_G, self.loss, z, c,
+                             real=real if self.loss.needs_real_for_g else None)
         if self.G_ema is not None:
             if self.step >= t.ema_start:
                 ema_update(self.G_ema, self.G, t.ema)
@@ -367,6 +391,13 @@ class Trainer:
     def _restore_signal_handlers(previous: dict[int, Any]) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _looks_across_the_batch(D: nn.Module) -> bool:
+    """True when D's logit for a sample depends on the other samples of its batch (minibatch layers)."""
+    from ..nn import MinibatchDiscrimination, MinibatchStdDev
+
+    return any(isinstance(m, (MinibatchDiscrimination, MinibatchStdDev)) for m in D.modules())
 
 
 def default_run_dir(cfg: Config) -> Path:

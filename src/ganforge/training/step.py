@@ -1,5 +1,8 @@
 """One discriminator update and one generator update. Each returns detached scalar tensors; the engine decides
-when to read them (reading forces a device sync, so it does that only at log steps)."""
+when to read them (reading forces a device sync, so it does that only at log steps).
+
+d_step / g_step train a classifier D on logits with a loss from LOSSES; energy_d_step / energy_g_step train an
+autoencoder D on its reconstruction energies with a loss from ENERGY_LOSSES (BEGAN, EBGAN)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ import torch
 from torch import Tensor, nn
 
 from ..config.schema import RegConfig
-from ..losses import GANLoss
+from ..losses import EnergyLoss, GANLoss
+from ..losses.energy import autoencoder_energy
 from ..regularizers import clip_weights, gradient_penalty, interpolate, squared_grad_norm
 
 
@@ -52,6 +56,38 @@ def g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: GANLo
     opt_G.step()
     requires_grad(D, True)
     return {"loss/G": loss_G.detach()}
+
+
+def energy_d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: EnergyLoss, real: Tensor,
+                  z: Tensor, c: Tensor | None = None) -> dict[str, Tensor]:
+    """(1) Update the autoencoder D: minimise loss.d_loss(L(x), L(G(z))) with the energy L(v) = mean |v - AE(v)|^p,
+    i.e. BEGAN's L(x) - k_t L(G(z)) or EBGAN's L(x) + [m - L(G(z))]^+: reals reconstructed well, fakes badly."""
+    with torch.no_grad():
+        fake = G(z, c)                                                          # no graph through G
+    energy_real = autoencoder_energy(real, D.autoencode(real, c)[1], loss.power)   # [N]
+    energy_fake = autoencoder_energy(fake, D.autoencode(fake, c)[1], loss.power)   # [N]
+    loss_D = loss.d_loss(energy_real, energy_fake)
+    opt_D.zero_grad(set_to_none=True)
+    loss_D.backward()
+    opt_D.step()
+    return {"loss/D": loss_D.detach(), "energy/real": energy_real.detach().mean(),
+            "energy/fake": energy_fake.detach().mean()}
+
+
+def energy_g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: EnergyLoss, z: Tensor,
+                  c: Tensor | None = None) -> dict[str, Tensor]:
+    """(2) Update G: minimise loss.g_loss(L(G(z))), G's samples reconstructed well (+ EBGAN's pull-away term on their
+    codes Enc(G(z))). D is frozen."""
+    requires_grad(D, False)
+    fake = G(z, c)
+    code_fake, reconstruction = D.autoencode(fake, c)
+    energy_fake = autoencoder_energy(fake, reconstruction, loss.power)         # [N]
+    loss_G, extra = loss.g_loss(energy_fake, code_fake)
+    opt_G.zero_grad(set_to_none=True)
+    loss_G.backward()
+    opt_G.step()
+    requires_grad(D, True)
+    return {"loss/G": loss_G.detach(), "energy/fake_G": energy_fake.detach().mean(), **extra}
 
 
 def requires_grad(module: nn.Module, flag: bool) -> None:
