@@ -85,7 +85,7 @@ _add(Preset(
     POINTS_MODEL))
 _add(Preset(
     "hinge", "hinge loss for D, linear G loss",
-    "Lim & Ye 2017 loss; Adam lr 2e-4, betas (0.5, 0.999), n_critic 1: Miyato et al. 2018's setting B.",
+    "Lim & Ye 2017 loss; Adam lr 2e-4, betas (0.5, 0.999), n_critic 1: Miyato et al. 2018's setting C.",
     {"loss.name": "hinge", "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5,
      "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
     POINTS_MODEL))
