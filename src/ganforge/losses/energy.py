@@ -177,7 +177,8 @@ class BEGANLoss:
         return self.balance.state_dict()
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.balance.load_state_dict(state)
+        # k_t is the run's state; gamma and lambda_k stay the config's (a resume may change them on purpose)
+        self.balance.load_state_dict({**state, "gamma": self.balance.gamma, "lambda_k": self.balance.lambda_k})
 
 
 class EBGANLoss:
