@@ -42,7 +42,6 @@ CASES = {
     "lsgan": ("lsgan", "ring8"),
     # spectral norm's u, v (buffers) and BEGAN's k_t (a fast gain, so that k_t moves in 200 tiny steps)
     "began+sn": ("began", "ring8", "optim.lr_decay=none", "model.spectral_norm=both", "loss.began_lambda_k=0.05"),
-    "ebgan": ("ebgan", "ring8", "optim.lr_decay=none"),
     # VBN's fixed reference batch and the minibatch layers in D's head, with G_ema averaging a VBN G
     "sngan+vbn+minibatch": ("sngan", "ring8", "model.g_norm=virtual", "model.vbn_ref_size=16", "model.mbstd_group=4",
                             "model.mbdisc_kernels=4", "train.ema=0.9"),
