@@ -15,10 +15,13 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from .artifacts.checkpoint import load_checkpoint
+from .artifacts.checkpoint import CheckpointError, load_checkpoint
 from .config import Config, from_dict
 from .config.presets import build_config
+from .latent.conditional import class_labels, num_classes
+from .latent.truncation import sample_truncated
 from .models import DataSpec, build_models
+from .nn.conditional import balanced_labels, check_labels
 from .training.engine import RunResult, Trainer, resolve_device, resume_trainer
 
 
@@ -43,8 +46,11 @@ def train(config: Config | dict[str, Any] | None = None, *, preset: str | None =
 class LoadedGenerator:
     """A trained generator from a checkpoint: needs no dataset and no config file.
 
-    Calling it maps latents to samples: ``G(z)`` with z [N, z_dim]; ``G.sample(n, seed)`` draws z itself.
+    Calling it maps latents to samples: ``G(z)`` with z [N, z_dim] (``G(z, c)`` with labels c [N] for a
+    class-conditional G); ``G.sample(n, seed, cls=..., truncation=...)`` draws z itself.
     Points come back in data coordinates, images as [N, C, H, W] floats in [-1, 1].
+    A class-conditional G (``num_classes`` = K, None otherwise) takes labels too: ``G(z, c)`` with c int64 [N] in
+    [0, K); without c it makes balanced classes 0, 1, ..., K-1, 0, ... (so does ``sample``).
     """
 
     def __init__(self, state: dict[str, Any], use_ema: bool = True, device: str = "cpu") -> None:
@@ -58,24 +64,63 @@ class LoadedGenerator:
         self.uses_ema = weights is state.get("G_ema")
         G.load_state_dict(weights)
         self.G: nn.Module = G.to(self.device).eval().requires_grad_(False)
+        self.latent = G.latent
         self.z_dim: int = G.z_dim
+        self.num_classes: int | None = num_classes(G)  # K for a class-conditional G, else None
+        self._D_weights: dict[str, Any] | None = state.get("D")
+        self._D: nn.Module | None = None
 
     @torch.no_grad()
     def __call__(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+        """G(z, c) for z [N, z_dim] and, for a conditional G, labels c [N]; in chunks of 1024, returned on the CPU."""
         if z.ndim != 2 or z.shape[1] != self.z_dim:
             raise ValueError(f"z must be [N, {self.z_dim}], got {tuple(z.shape)}")
-        out = torch.cat([self.G(chunk.to(self.device), c) for chunk in z.split(1024)]).cpu()
+        if c is not None and c.shape != (z.shape[0],):
+            raise ValueError(f"c must be [N] = [{z.shape[0]}] class labels, got {tuple(c.shape)}")
+        if self.num_classes is None:
+            if c is not None:
+                raise ValueError("this generator is unconditional (no classes): call it without c")
+            c_chunks: list[Tensor | None] = [None] * len(z.split(1024))
+        else:  # labels are checked here, on the CPU: on an accelerator G's own check skips the range (nn/conditional)
+            c = balanced_labels(len(z), self.num_classes) if c is None else c
+            c = check_labels(c.cpu() if isinstance(c, Tensor) else c, self.num_classes, len(z), "this generator")
+            c_chunks = [chunk.to(self.device) for chunk in c.split(1024)]
+        out = torch.cat([self.G(chunk.to(self.device), c_chunk)
+                         for chunk, c_chunk in zip(z.split(1024), c_chunks)]).cpu()
         return out * self.data["scale"] if self.spec.kind == "points" else out
 
-    def sample(self, n: int, seed: int = 0) -> Tensor:
+    def sample(self, n: int, seed: int = 0, *, cls: int | None = None, truncation: float | None = None) -> Tensor:
+        """n samples from seed `seed`. cls: the class for a conditional G (None: uniform random classes);
+        truncation: BigGAN's threshold on |z_i| (None: the plain prior; entries inside the threshold are the
+        same draws as without it)."""
+        x, _, _ = self.sample_with_latents(n, seed, cls=cls, truncation=truncation)
+        return x
+
+    def sample_with_latents(self, n: int, seed: int = 0, *, cls: int | None = None,
+                            truncation: float | None = None) -> tuple[Tensor, Tensor, Tensor | None]:
+        """(x, z, c) of `sample`: the samples, their latents [n, z_dim] and labels [n] (None if unconditional)."""
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
-        z = torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(seed))
-        return self(z)
+        gen = torch.Generator().manual_seed(seed)
+        z = sample_truncated(self.latent, n, truncation, gen)
+        c = class_labels(self.G, cls, n, gen)
+        return self(z, c), z, c
+
+    def discriminator(self) -> nn.Module:
+        """The checkpoint's D (eval mode, no gradients to its weights), e.g. for inpainting's prior loss."""
+        if self._D is None:
+            if self._D_weights is None:
+                raise CheckpointError("this checkpoint holds no discriminator weights ('D')")
+            with torch.random.fork_rng(devices=[]):  # building initialises weights; leave the caller's RNG alone
+                _, D = build_models(self.config.model, self.spec)
+            D.load_state_dict(self._D_weights)
+            self._D = D.to(self.device).eval().requires_grad_(False)
+        return self._D
 
     def __repr__(self) -> str:
+        classes = f", {self.num_classes} classes" if self.num_classes else ""
         return (f"LoadedGenerator({self.config.preset} on {self.data['name']}, step {self.step}, "
-                f"{'G_ema' if self.uses_ema else 'G'}, z_dim {self.z_dim})")
+                f"{'G_ema' if self.uses_ema else 'G'}, z_dim {self.z_dim}{classes})")
 
 
 def load(checkpoint: str | Path, use_ema: bool = True, device: str = "cpu") -> LoadedGenerator:

@@ -87,3 +87,30 @@ def test_corrupt_checkpoint(tmp_path, capsys):
 def test_python_dash_m_works():
     result = subprocess.run([sys.executable, "-m", "ganforge", "presets"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "dcgan" in result.stdout
+
+
+def test_study_list_and_unknown_study(capsys):
+    assert main(["study", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in ("saturation", "js-flat", "fgan", "mode-collapse", "clip-vs-gp"))
+    assert main(["study", "saturatoin"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown study 'saturatoin'; did you mean 'saturation'?" in err
+    assert "known: clip-vs-gp, fgan, js-flat, mode-collapse, saturation" in err
+    assert main(["study", "fgan", "train.steps=3"]) == 2
+    assert "takes no key=value overrides" in capsys.readouterr().err
+    assert main(["study", "saturation", "--jobs", "0"]) == 2
+    assert "--jobs must be >= 1" in capsys.readouterr().err
+
+
+def test_study_file_end_to_end_then_skipped(tmp_path, capsys):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("configs: [gan, lsgan]\ndata: ring8\nseeds: 2\noverrides: [train.steps=4]\n")
+    argv = ["study", str(grid), "--jobs", "1", "--out", str(tmp_path / "out"), *TINY[:5]]  # overrides after options
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "| gan | 2 |" in captured.out and "[4/4] lsgan seed 1" in captured.err
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"results.csv", "results.json", "report.md",
+                                                              "metrics.png", "runs"}
+    assert main(argv) == 0
+    assert capsys.readouterr().err.count("(finished before, skipped)") == 4

@@ -145,6 +145,18 @@ def test_every_point_dataset_builds_points():
     ("gan", ["model.vbn_ref_size=32"], "needs model.g_norm=virtual"),
     ("gan", ["model.g_norm=virtual", "model.vbn_ref_size=0"], ">= 1"),
     ("gan", ["model.d_code=4"], "needs model.d_type=autoencoder"),
+    # with the conditional GANs and the training tricks of main
+    ("began", ["model.conditioning=input"], "an autoencoder D.*has neither: use model.conditioning=none"),
+    ("ebgan", ["model.conditioning=acgan"], "an autoencoder D"),
+    ("gan", ["model.conditioning=projection", "model.g_norm=virtual"],
+     "conditional BatchNorm.*model.g_norm=virtual.*model.g_conditioning=input or hidden"),
+    ("gan", ["model.conditioning=input", "model.g_conditioning=cbn", "model.g_norm=none"], "conditional BatchNorm"),
+    ("began", ["reg.r2_gamma=1"], "'reg.r2_gamma'=1.0 is not wired into the energy losses"),
+    ("began", ["reg.dragan_weight=10"], "not wired into the energy losses"),
+    ("ebgan", ["train.unroll=5"], "'train.unroll'=5 is not wired into the energy losses"),
+    ("ebgan", ["train.consensus=1"], "not wired into the energy losses"),
+    ("began", ["loss.fm_weight=1"], "not wired into the energy losses"),
+    ("ebgan", ["loss.real_label=0.9"], "loss.name=ebgan has none"),
 ])
 def test_architecture_and_energy_options_reject_what_makes_no_sense(preset, overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -157,6 +169,15 @@ def test_new_switches_pass_validation_together():
                                              "model.mbdisc_dim=3"]))
     validate(build_config("pacgan", "ring8", ["model.mbstd_group=4", "train.batch_size=32"]))  # 16 packs, groups of 4
     validate(build_config("began", "digits", ["model.spectral_norm=d", "model.d_code=16"]))
+    # ... with conditioning, the latent prior and the tricks (energy losses: the ones their steps run)
+    validate(build_config("cgan-projection", "digits", ["model.spectral_norm=d", "model.mbstd_group=4",
+                                                        "model.mbdisc_kernels=8", "model.g_norm=batch"]))
+    validate(build_config("cgan", "digits", ["model.g_norm=virtual", "model.z_categories=10", "train.unroll=2"]))
+    validate(build_config("cgan-projection", "digits", ["model.g_norm=virtual", "model.g_conditioning=input"]))
+    validate(build_config("sngan", "ring8", ["model.mbstd_group=4", "train.consensus=1", "loss.fm_weight=1",
+                                             "reg.r1_gamma=1", "reg.dragan_weight=1"]))
+    validate(build_config("ebgan", "ring8", ["reg.instance_noise=0.1", "reg.ortho_weight=1e-4", "reg.hist_weight=1",
+                                             "model.z_categories=8", "model.g_norm=virtual", "train.n_critic=2"]))
 
 
 def test_g_batchnorm_of_older_configs_reads_as_g_norm():
@@ -183,3 +204,49 @@ def test_new_presets_follow_their_papers():
         assert points.model.name == "mlp" and points.model.g_activation == "tanh" and points.model.z_dim == 8
         validate(points)
         validate(build_config(name, "digits"))
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["loss.name=wgan", "loss.real_label=0.9"], r"loss.name=wgan has none. Use loss.name ns or minimax"),
+    (["loss.name=hinge", "loss.real_label=0.9"], "ns or minimax"),
+    (["loss.real_label=0"], r"must be in \(0, 1\]"),
+    (["loss.real_label=1.2"], r"must be in \(0, 1\]"),
+    (["loss.fm_only=true"], "set loss.fm_weight > 0"),
+    (["loss.fm_weight=-1"], "'loss.fm_weight' must be >= 0"),
+    (["loss.fm_weight=1", "loss.fm_only=true", "train.unroll=3"], "use one or the other"),
+    (["train.consensus=1", "train.n_critic=5"], "needs train.n_critic=1, got 5"),
+    (["train.consensus=1", "train.unroll=2"], "use one of them"),
+    (["train.unroll=-1"], "'train.unroll' must be >= 0"),
+    (["reg.reg_every=4"], "set reg.r1_gamma or reg.r2_gamma > 0"),
+    (["reg.reg_every=0", "reg.r1_gamma=1"], r"'reg.reg_every' must be >= 1"),
+    (["reg.r2_gamma=-1"], "'reg.r2_gamma' must be >= 0"),
+    (["reg.dragan_weight=10", "reg.dragan_scale=0"], "'reg.dragan_scale' must be > 0"),
+    (["reg.instance_noise=-0.1"], "'reg.instance_noise' must be >= 0"),
+    (["reg.hist_weight=-1"], "'reg.hist_weight' must be >= 0"),
+])
+def test_invalid_trick_settings_are_clear_errors(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        validate(apply_overrides(Config(), overrides))
+
+
+def test_trick_choices_name_the_valid_values():
+    with pytest.raises(ConfigError, match="choose one of: g, d, both"):
+        apply_overrides(Config(), ["reg.ortho_nets=gd"])
+    with pytest.raises(ConfigError, match="did you mean 'reg.r2_gamma'"):
+        apply_overrides(Config(), ["reg.r2_gama=1"])
+    for ok in (["loss.real_label=0.9"], ["loss.name=minimax", "loss.real_label=0.7"], ["reg.r2_gamma=1",
+               "reg.reg_every=16"], ["train.consensus=10", "loss.fm_weight=1"], ["train.unroll=5", "loss.fm_weight=1"]):
+        validate(apply_overrides(Config(), ok))
+
+
+def test_trick_presets_follow_their_papers():
+    dragan, r1, unrolled = build_config("dragan"), build_config("r1gan"), build_config("unrolled")
+    assert (dragan.loss.name, dragan.reg.dragan_weight, dragan.reg.dragan_scale, dragan.optim.d_lr,
+            dragan.optim.beta1, dragan.optim.beta2, dragan.train.batch_size) == ("ns", 10.0, 0.5, 1e-4, 0.5, 0.9, 128)
+    assert (r1.loss.name, r1.reg.r1_gamma, r1.optim.name, r1.optim.d_lr, r1.train.batch_size) == \
+        ("ns", 10.0, "rmsprop", 1e-4, 64)
+    assert (unrolled.train.unroll, unrolled.optim.name, unrolled.optim.g_lr, unrolled.optim.d_lr) == \
+        (5, "adam", 1e-3, 1e-4)
+    for name in ("dragan", "r1gan", "unrolled"):
+        assert build_config(name, "grid25").model.g_activation == "tanh"  # the shared 2-D architecture
+        validate(build_config(name, "grid25"))

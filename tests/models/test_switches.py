@@ -178,3 +178,121 @@ def test_autoencoder_d_outputs_minus_the_reconstruction_energy(name, spec, power
 def test_autoencoder_d_refuses_classifier_head_options(switch):
     with pytest.raises(ValueError, match="classifier D"):
         _build("mlp", POINTS, d_type="autoencoder", **switch)
+
+
+# ------------------------------------------------------------------------------------------------ with conditioning
+# and the latent prior: the switches of this file combined with model.conditioning and model.z_categories.
+
+K = 4
+LABELLED = {"mlp": DataSpec("images", (1, 8, 8), K), "dcgan": DataSpec("images", (1, 16, 16), K)}
+CONDITIONINGS = ("input", "hidden", "projection", "acgan")
+
+
+def _build_conditional(family, conditioning, seed=0, **switches):
+    torch.manual_seed(seed)
+    cfg = ModelConfig(name=family, g_width=8, d_width=8, z_dim=4, conditioning=conditioning, **switches)
+    return build_models(cfg, LABELLED[family])
+
+
+@pytest.mark.parametrize("family", LABELLED)
+@pytest.mark.parametrize("conditioning", CONDITIONINGS)
+def test_minibatch_layers_of_a_conditional_d_stay_in_the_head(family, conditioning):
+    """D(x, c) == D.head(D.features(x, c), c) with both minibatch layers on; the features (what feature matching, the
+    projection term and AC-GAN's classifier read) stay per-sample while the logits look across the batch."""
+    _, D = _build_conditional(family, conditioning, mbstd_group=2, mbdisc_kernels=3)
+    D.eval()
+    x, c = torch.rand(8, *LABELLED[family].shape) * 2 - 1, torch.arange(8) % K
+    h = D.features(x, c)
+    torch.testing.assert_close(D.head(h, c), D(x, c), rtol=0, atol=0)
+    y = x.clone()
+    y[0] += 0.5
+    h_y = D.features(y, c)
+    torch.testing.assert_close(h_y[1:], h[1:], rtol=0, atol=0)              # features: each sample its own
+    assert (D(y, c) != D(x, c))[1:].all()                                   # logits: the whole batch
+    if conditioning == "acgan":                                             # the classifier reads per-sample h
+        torch.testing.assert_close(D.classify(h_y)[1:], D.classify(h)[1:], rtol=0, atol=0)
+    if conditioning == "projection":
+        # D(x, a) - D(x, b) = <V_a - V_b, h>: the class term reads the features, not the batch statistics
+        a, b = c, (c + 1) % K
+        V = D.projection.embed.weight
+        torch.testing.assert_close(D(x, a) - D(x, b), ((V[a] - V[b]) * h.flatten(1)).sum(1))
+
+
+@pytest.mark.parametrize("family", LABELLED)
+def test_spectral_norm_of_a_conditional_d_covers_its_class_parts(family):
+    """Miyato & Koyama's projection D normalises its class embedding V too (their SNEmbedID); AC-GAN's classifier is
+    a Linear like any other. G's conditional-BN gains and biases are not weights to normalise."""
+    G, D = _build_conditional(family, "projection", spectral_norm="both")
+    assert is_spectrally_normalised(D.projection.embed)
+    assert not any(is_spectrally_normalised(m) for m in G.modules() if isinstance(m, nn.Embedding))
+    _, D = _build_conditional(family, "acgan", spectral_norm="d")
+    assert is_spectrally_normalised(D.classifier)
+    # after the power iteration settles, V's largest singular value is 1 (V is [K, F]: rows are the classes)
+    _, D = _build_conditional(family, "projection", spectral_norm="d")
+    x, c = torch.rand(8, *LABELLED[family].shape) * 2 - 1, torch.arange(8) % K
+    for _ in range(100):
+        D(x, c)
+    D.eval()
+    sigma = torch.linalg.matrix_norm(D.projection.embed.weight.detach().double(), 2).item()
+    assert sigma == pytest.approx(1.0, rel=0.01)
+
+
+@pytest.mark.parametrize("family", LABELLED)
+@pytest.mark.parametrize("g_conditioning", ["input", "hidden"])
+def test_vbn_in_a_conditional_g_is_batch_independent_with_balanced_reference_labels(family, g_conditioning):
+    from ganforge.nn import balanced_labels, record_reference
+
+    G, _ = _build_conditional(family, "input", g_conditioning=g_conditioning, g_norm="virtual", vbn_ref_size=8)
+    assert any(isinstance(m, VirtualBatchNorm) for m in G.modules())
+    z, c = torch.randn(6, 4), torch.tensor([2, 0, 1, 3, 3, 0])
+    others, c_others = torch.cat([z[:1], 5 * torch.randn(5, 4)]), torch.cat([c[:1], torch.tensor([1, 1, 1, 1, 1])])
+    torch.testing.assert_close(G(z, c)[0], G(others, c_others)[0], rtol=1e-5, atol=1e-6)
+    # The reference pass reads labels 0, 1, ..., K-1, 0, ...: the same output as a hand-made reference pass with them,
+    # and not the output of a reference batch of class 0 only (so the labels do reach the statistics).
+    z_ref = G.z_ref if family == "mlp" else G.z_ref.view(8, -1, 1, 1)
+    z_in = z if family == "mlp" else z.view(6, -1, 1, 1)
+    with torch.no_grad():
+        record_reference(G.net, z_ref, balanced_labels(8, K))
+        balanced = G.net(z_in, c).view(6, -1)
+        record_reference(G.net, z_ref, torch.zeros(8, dtype=torch.long))
+        zeros = G.net(z_in, c).view(6, -1)
+        ours = G(z, c).view(6, -1)
+    torch.testing.assert_close(ours, balanced, rtol=0, atol=0)
+    assert not torch.allclose(ours, zeros, atol=1e-4)
+
+
+@pytest.mark.parametrize("name, spec", [("mlp", POINTS), ("dcgan", DIGITS)])
+def test_vbn_reference_batch_is_drawn_from_the_latent_prior_with_its_categories(name, spec):
+    G, _ = _build(name, spec, seed=3, g_norm="virtual", vbn_ref_size=64, z_categories=3)
+    assert G.z_dim == G.latent.dim == 7 and G.z_ref.shape == (64, 7)
+    one_hot = G.z_ref[:, 4:]
+    assert set(one_hot.unique().tolist()) == {0.0, 1.0} and torch.equal(one_hot.sum(1), torch.ones(64))
+    assert set(one_hot.argmax(1).tolist()) == {0, 1, 2}                    # every category drawn (64 rows)
+    assert G.z_ref[:, :4].std() > 0.5                                       # ... next to a Gaussian part
+    z = G.latent.sample(5, torch.Generator().manual_seed(0))
+    assert torch.isfinite(G(z)).all()
+
+
+@pytest.mark.parametrize("conditioning", CONDITIONINGS)
+def test_autoencoder_d_refuses_conditioning(conditioning):
+    from ganforge.config import ConfigError
+
+    with pytest.raises(ConfigError, match="autoencoder D.*model.conditioning=none"):
+        _build_conditional("mlp", conditioning, d_type="autoencoder")
+
+
+@pytest.mark.parametrize("family", LABELLED)
+def test_conditional_batch_norm_is_g_norm_and_refuses_another(family):
+    from ganforge.config import ConfigError
+    from ganforge.nn import ConditionalBatchNorm
+
+    for g_norm in ("auto", "batch"):   # projection's G: cbn takes the place of the family's batch norm
+        G, _ = _build_conditional(family, "projection", g_norm=g_norm)
+        assert any(isinstance(m, ConditionalBatchNorm) for m in G.modules())
+        assert not any(isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) for m in G.net)
+    for g_norm in ("none", "virtual"):
+        with pytest.raises(ConfigError, match="conditional BatchNorm.*model.g_conditioning=input or hidden"):
+            _build_conditional(family, "projection", g_norm=g_norm)
+    G, _ = _build_conditional(family, "projection", g_norm="virtual", g_conditioning="input", vbn_ref_size=8)
+    assert any(isinstance(m, VirtualBatchNorm) for m in G.modules())
+    assert not any(isinstance(m, ConditionalBatchNorm) for m in G.modules())

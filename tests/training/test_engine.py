@@ -5,6 +5,7 @@ import math
 import os
 import signal
 
+import numpy as np
 import pytest
 import torch
 
@@ -27,6 +28,11 @@ def _assert_same_state(a: dict, b: dict) -> None:
             for name, value in s.items():
                 assert torch.equal(torch.as_tensor(value), torch.as_tensor(b[key]["state"][pid][name])), f"{key}"
     assert torch.equal(a["rng"]["noise"], b["rng"]["noise"])
+    for key in ("hist_G", "hist_D"):
+        assert (a.get(key) is None) == (b.get(key) is None), key
+        if a.get(key) is not None:
+            assert a[key]["count"] == b[key]["count"]
+            assert all(torch.equal(x, y) for x, y in zip(a[key]["mean"], b[key]["mean"])), f"{key} mean differs"
     assert a["rng"]["stream"]["batches_drawn"] == b["rng"]["stream"]["batches_drawn"]
     assert a["loss_state"].keys() == b["loss_state"].keys()
     for name, value in a["loss_state"].items():   # BEGAN's k_t
@@ -45,6 +51,13 @@ CASES = {
     # VBN's fixed reference batch and the minibatch layers in D's head, with G_ema averaging a VBN G
     "sngan+vbn+minibatch": ("sngan", "ring8", "model.g_norm=virtual", "model.vbn_ref_size=16", "model.mbstd_group=4",
                             "model.mbdisc_kernels=4", "train.ema=0.9"),
+    # Historical averages (state), instance noise (annealed, drawn from the checkpointed generator; its end step set
+    # so that the schedule does not hang on train.steps), lazy R1 (due by the D-update count) and label smoothing.
+    # an energy loss with the tricks it takes: historical averages of G and the autoencoder D, instance noise
+    "ebgan+tricks": ("ebgan", "ring8", "optim.lr_decay=none", "reg.hist_weight=0.1", "reg.instance_noise=0.2",
+                     "reg.instance_noise_end=150", "reg.ortho_weight=1e-3", "reg.ortho_nets=both"),
+    "gan+tricks": ("gan", "grid25", "optim.lr_decay=none", "reg.hist_weight=0.1", "reg.instance_noise=0.2",
+                   "reg.instance_noise_end=150", "reg.r1_gamma=1", "reg.reg_every=4", "loss.real_label=0.9"),
 }
 
 
@@ -273,3 +286,205 @@ def test_image_scores_need_a_classifier_and_say_so_before_training(tiny_config, 
     with pytest.raises(FileNotFoundError, match="ganforge classifier train digits"):
         trainer.fit()
     assert trainer.step == 0
+
+
+def test_historical_average_penalty_is_the_distance_to_the_mean_of_past_weights(tiny_config, tmp_path):
+    """Brute force: keep every past snapshot of G and D, and compare ||theta - mean(snapshots)||^2 with what each
+    step's penalty was (0 before the first snapshot)."""
+    trainer = Trainer(tiny_config("gan", "ring8", "reg.hist_weight=0.5", "train.steps=6"), run_dir=tmp_path / "run")
+    past = {"G": [], "D": []}
+    for _ in range(5):
+        nets = {"G": trainer.G, "D": trainer.D}
+        before = {k: [p.detach().clone() for p in net.parameters()] for k, net in nets.items()}
+        stats = trainer.train_step()
+        for k in nets:
+            expected = 0.0
+            if past[k]:
+                means = [torch.stack([snap[i] for snap in past[k]]).mean(0) for i in range(len(before[k]))]
+                expected = sum((p - m).pow(2).sum().item() for p, m in zip(before[k], means))
+            assert stats[f"reg/hist_{k}"].item() == pytest.approx(expected, rel=1e-4, abs=1e-12), k
+            past[k].append([p.detach().clone() for p in nets[k].parameters()])
+    assert trainer.hist_G.count == trainer.hist_D.count == 5
+
+
+def test_lazy_r1_runs_every_n_d_updates_with_the_corrected_optimiser(tiny_config, tmp_path):
+    cfg = tiny_config("gan", "ring8", "train.steps=6", "train.log_every=6", "train.n_critic=2", "reg.r1_gamma=1",
+                      "reg.reg_every=3", "optim.lr_decay=none")
+    trainer = Trainer(cfg, run_dir=tmp_path / "run")
+    group = trainer.opt_D.param_groups[0]
+    c = 3 / 4  # StyleGAN2: lr * c, betas ** c with c = N / (N + 1)
+    assert group["lr"] == pytest.approx(cfg.optim.d_lr * c)
+    assert group["betas"] == pytest.approx((cfg.optim.beta1 ** c, cfg.optim.beta2 ** c))
+    assert trainer.opt_G.param_groups[0]["lr"] == cfg.optim.g_lr
+    seen = []
+    original = trainer.train_step
+
+    def recording_step():
+        stats = original()
+        seen.append(stats.get("reg/r1"))
+        return stats
+
+    trainer.train_step = recording_step
+    trainer.fit()
+    # D updates 0..11, two per G step: due at 0, 3, 6, 9 -> G steps 0, 1, 3, 4
+    assert [i for i, r1 in enumerate(seen) if r1 is not None] == [0, 1, 3, 4]
+    logged = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])
+    # the log averages the penalty over the steps that ran it, not over all six
+    assert logged["reg/r1"] == pytest.approx(np.mean([r.item() for r in seen if r is not None]), rel=1e-5)
+
+
+def test_instance_noise_std_follows_its_schedule(tiny_config, tmp_path):
+    trainer = Trainer(tiny_config("gan", "ring8", "train.steps=10", "reg.instance_noise=0.5"), run_dir=tmp_path / "a")
+    assert [trainer.instance_noise_std(s) for s in (0, 5, 10)] == [0.5, 0.25, 0.0]  # end 0 = train.steps
+    trainer = Trainer(tiny_config("gan", "ring8", "train.steps=10", "reg.instance_noise=0.5",
+                                  "reg.instance_noise_end=4"), run_dir=tmp_path / "b")
+    assert [trainer.instance_noise_std(s) for s in (0, 2, 4, 9)] == [0.5, 0.25, 0.0, 0.0]
+
+
+def test_label_smoothing_reaches_the_trainers_loss(tiny_config, tmp_path):
+    trainer = Trainer(tiny_config("gan", "ring8", "loss.real_label=0.9"), run_dir=tmp_path / "run")
+    l_r, l_f = 2.0, -1.0
+    softplus = lambda x: math.log1p(math.exp(x))  # noqa: E731
+    expected = 0.9 * softplus(-l_r) + 0.1 * softplus(l_r) + softplus(l_f)
+    assert trainer.loss.d_loss(torch.tensor([l_r]), torch.tensor([l_f])).item() == pytest.approx(expected, rel=1e-6)
+
+
+SWITCHES = {
+    "r1+r2": ("gan", "grid25", "reg.r1_gamma=1", "reg.r2_gamma=1"),
+    "dragan": ("dragan", "grid25"),
+    "ortho-both-full": ("gan", "grid25", "reg.ortho_weight=1e-4", "reg.ortho_nets=both",
+                        "reg.ortho_off_diagonal=false"),
+    "fm-only": ("gan", "grid25", "loss.fm_weight=1", "loss.fm_only=true"),
+    "unrolled": ("unrolled", "grid25", "train.unroll=2"),
+    "consensus+fm+r1": ("gan", "grid25", "train.consensus=1", "loss.fm_weight=0.5", "reg.r1_gamma=1"),
+    "dcgan-unroll-noise-fm": ("r1gan", "digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4",
+                              "train.unroll=1", "reg.instance_noise=0.1", "loss.fm_weight=1"),
+    "dcgan-consensus-hist-lazy": ("gan", "digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4",
+                                  "train.consensus=0.5", "reg.hist_weight=1", "reg.r2_gamma=1", "reg.reg_every=2"),
+    # the architecture switches with the tricks (spectral norm through the unrolled and the consensus steps' double
+    # backward, the minibatch layers under every penalty) and the energy losses with the tricks they take
+    "sn-minibatch-unroll-r1": ("sngan", "grid25", "model.mbstd_group=4", "model.mbdisc_kernels=4", "train.unroll=2",
+                               "reg.r1_gamma=1"),
+    "sn-both-mbdisc-consensus-fm-dragan": ("gan", "grid25", "model.spectral_norm=both", "model.mbdisc_kernels=4",
+                                           "train.consensus=1", "loss.fm_weight=1", "reg.dragan_weight=1"),
+    "vbn-categories-gp-noise-ortho": ("wgan-gp", "ring8", "model.g_norm=virtual", "model.vbn_ref_size=16",
+                                      "model.z_categories=4", "reg.instance_noise=0.1", "reg.ortho_weight=1e-4"),
+    "dcgan-sn-mbstd-vbn-lazy-r2": ("gan", "digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4",
+                                   "model.spectral_norm=both", "model.mbstd_group=4", "model.g_norm=virtual",
+                                   "model.vbn_ref_size=8", "reg.r2_gamma=1", "reg.reg_every=2"),
+    "began-noise-ortho-hist": ("began", "ring8", "reg.instance_noise=0.1", "reg.ortho_weight=1e-4",
+                               "reg.ortho_nets=both", "reg.hist_weight=0.1", "train.n_critic=2", "train.ema=0.9"),
+    "ebgan-dcgan-sn-vbn-categories": ("ebgan", "digits", "model.g_width=4", "model.d_width=4", "model.z_dim=8",
+                                      "model.spectral_norm=both", "model.g_norm=virtual", "model.vbn_ref_size=8",
+                                      "model.z_categories=3", "reg.instance_noise=0.1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SWITCHES))
+def test_every_switch_trains_with_any_model(tiny_config, tmp_path, case):
+    preset, data, *extra = SWITCHES[case]
+    result = Trainer(tiny_config(preset, data, "train.steps=3", "train.log_every=3", *extra),
+                     run_dir=tmp_path / "run").fit()
+    assert result.step == 3 and all(math.isfinite(v) for k, v in result.metrics.items() if k.startswith("loss/"))
+
+
+# ---- class-conditional runs ----------------------------------------------------------------------------------------
+
+COND = ["data.name=digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4", "train.batch_size=64"]
+
+
+@pytest.mark.parametrize("preset", ["acgan", "cgan-projection"])
+def test_resume_is_bit_identical_for_conditional_runs(tiny_config, tmp_path, preset):
+    """AC-GAN (its classifier head and loss) and projection D + conditional BatchNorm in G (per-class gains, shared
+    running statistics): labels come with the data batches, so resume needs no new state."""
+    straight = Trainer(tiny_config(preset, "digits", *COND, "train.steps=12"), run_dir=tmp_path / "a").fit()
+    first = Trainer(tiny_config(preset, "digits", *COND, "train.steps=6"), run_dir=tmp_path / "b").fit()
+    resumed = resume_trainer(first.checkpoint, ["train.steps=12"]).fit()
+    _assert_same_state(load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint))
+    if preset == "acgan":
+        record = json.loads((tmp_path / "a" / "metrics.json").read_text())
+        assert {"ac/real", "ac/fake", "ac/G", "ac/fake_acc"} <= record.keys()
+
+
+# Every conditioning with the architecture switches (spectral norm on both nets, both minibatch layers, VBN in G where
+# G does not read c through conditional BatchNorm, a categorical latent part) and one trick each.
+COND_SWITCHES = {
+    "input": ("cgan", "model.g_norm=virtual", "model.vbn_ref_size=10", "train.unroll=1"),
+    "hidden": ("cgan", "model.conditioning=hidden", "model.g_norm=virtual", "model.vbn_ref_size=10",
+               "reg.r1_gamma=1", "reg.reg_every=2"),
+    "projection": ("cgan-projection", "train.consensus=0.5", "loss.fm_weight=1"),
+    "acgan": ("acgan", "model.g_norm=virtual", "model.vbn_ref_size=10", "reg.gp_weight=1", "loss.fm_weight=1"),
+}
+
+
+@pytest.mark.parametrize("conditioning", sorted(COND_SWITCHES))
+def test_every_conditioning_trains_with_the_architecture_switches(tiny_config, tmp_path, conditioning):
+    from ganforge.nn import MinibatchDiscrimination, MinibatchStdDev, VirtualBatchNorm
+
+    preset, *extra = COND_SWITCHES[conditioning]
+    cfg = tiny_config(preset, "digits", *COND, "model.spectral_norm=both", "model.mbstd_group=4",
+                      "model.mbdisc_kernels=3", "model.z_categories=3", "train.steps=3", "train.log_every=3", *extra)
+    trainer = Trainer(cfg, run_dir=tmp_path / "run")
+    assert trainer.num_classes == 10 and trainer.G.latent.categories == 3
+    assert {MinibatchStdDev, MinibatchDiscrimination} <= {type(m) for m in trainer.D.modules()}
+    if "model.g_norm=virtual" in extra:
+        assert any(isinstance(m, VirtualBatchNorm) for m in trainer.G.modules()) and trainer.G.z_ref.shape[1] == 11
+    result = trainer.fit()
+    assert result.step == 3 and all(math.isfinite(v) for k, v in result.metrics.items() if k.startswith("loss/"))
+
+
+def test_resume_is_bit_identical_for_a_conditional_run_with_every_switch(tiny_config, tmp_path):
+    """VBN's reference batch (drawn from a categorical latent) with its balanced reference labels, spectral norm's
+    u, v in G and D, minibatch layers and historical averages: a resumed run continues exactly."""
+    extra = [*COND, "model.g_norm=virtual", "model.vbn_ref_size=10", "model.spectral_norm=both",
+             "model.mbstd_group=4", "model.mbdisc_kernels=3", "model.z_categories=3", "reg.hist_weight=0.1"]
+    straight = Trainer(tiny_config("cgan", "digits", *extra, "train.steps=8"), run_dir=tmp_path / "a").fit()
+    first = Trainer(tiny_config("cgan", "digits", *extra, "train.steps=4"), run_dir=tmp_path / "b").fit()
+    resumed = resume_trainer(first.checkpoint, ["train.steps=8"]).fit()
+    _assert_same_state(load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint))
+
+
+def test_conditional_sample_grid_has_one_class_per_row(tiny_config, tmp_path, monkeypatch):
+    from ganforge.training import engine
+
+    trainer = Trainer(tiny_config("cgan", "digits", *COND, "train.steps=2", "output.n_samples=16"),
+                      run_dir=tmp_path / "run")
+    trainer.fit()
+    grids = []
+    monkeypatch.setattr(engine, "save_image_grid", lambda images, path, nrow=None: grids.append((images, nrow)))
+    trainer.save_samples(tmp_path / "grid.png")
+    images, nrow = grids[0]
+    assert nrow == 2 and images.shape == (20, 1, 8, 8)  # 10 classes x ceil(16 / 10) columns
+    for row in (0, 3, 9):
+        for col in (0, 1):
+            one = trainer.generate(trainer.fixed_z[col:col + 1], torch.tensor([row]))
+            torch.testing.assert_close(images[row * nrow + col], one[0])
+
+
+def test_conditional_checkpoint_rebuilds_g_without_the_dataset(tiny_config, tmp_path, monkeypatch):
+    import ganforge
+    from ganforge.data import DATASETS
+    from ganforge.metrics.evaluate import generate_images
+
+    result = Trainer(tiny_config("acgan", "digits", *COND, "train.steps=3"), run_dir=tmp_path / "run").fit()
+
+    def no_data(name):
+        raise AssertionError(f"the dataset {name} was read")
+
+    monkeypatch.setattr(DATASETS, "get", no_data)
+    G = ganforge.load(result.checkpoint)
+    assert G.num_classes == 10 and G.G.num_classes == 10 and "10 classes" in repr(G)
+    z = G.latent.sample(4, torch.Generator().manual_seed(0))
+    x = G(z, torch.tensor([7, 7, 7, 7]))
+    assert x.shape == (4, 1, 8, 8)
+    torch.testing.assert_close(G(z), G(z, torch.tensor([0, 1, 2, 3])))  # no classes asked: balanced 0, 1, 2, ...
+    assert generate_images(G, G.latent, 30, progress=False).shape == (30, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"class label 10 is outside \[0, 10\)"):
+        G(z, torch.tensor([0, 1, 2, 10]))
+
+
+def test_conditioning_on_unlabelled_data_is_a_clear_error(tiny_config, tmp_path):
+    from ganforge.config import ConfigError
+
+    with pytest.raises(ConfigError, match="model.conditioning=hidden needs class labels.*digits, mnist"):
+        Trainer(tiny_config("gan", "ring8", "model.conditioning=hidden"), run_dir=tmp_path / "run")

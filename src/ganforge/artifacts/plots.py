@@ -42,17 +42,19 @@ def save_image_grid(images: Tensor, path: str | Path, nrow: int | None = None, u
     return path
 
 
-def _save(fig: Any, path: str | Path) -> Path:
+def save_figure(fig: Any, path: str | Path) -> Path:
+    """Lay out, write and close a matplotlib figure (parent folders are created)."""
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     fig.clf()
-    _pyplot().close(fig)
+    pyplot().close(fig)
     return path
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -61,19 +63,17 @@ def _pyplot():
     return plt
 
 
-def save_scatter(fake: Tensor, path: str | Path, real: Tensor | None = None,
-                 critic: Callable[[Tensor], Tensor] | None = None, scale: float = 1.0,
-                 extent: float | None = None, title: str = "") -> Path:
-    """Real (black) and generated (orange) 2-D points in data coordinates, over D's logits as a heat map.
-
-    `critic` takes points in training coordinates (data / scale) and returns logits; it is evaluated on a grid.
-    """
-    plt = _pyplot()
+def draw_scatter(ax: Any, fake: Tensor, real: Tensor | None = None, critic: Callable[[Tensor], Tensor] | None = None,
+                 scale: float = 1.0, extent: float | None = None, title: str = "", colorbar: bool = True,
+                 point_size: float = 3.0, contours: int = 0) -> Any:
+    """Draw real (black) and generated (orange) 2-D points in data coordinates on `ax`, over D's logits as a heat
+    map when `critic` is given (it takes points in training coordinates, data / scale, and returns logits), with
+    `contours` level lines of the logits (0: none). Returns the heat map's image (None without a critic)."""
     fake = fake.detach().float().cpu()
     pts = fake if real is None else torch.cat([fake, real.float().cpu()])
     finite = pts[torch.isfinite(pts).all(1)]
     lim = extent or float(max(finite.abs().max().item() if len(finite) else 1.0, 1e-3) * 1.15)
-    fig, ax = plt.subplots(figsize=(6, 6), dpi=110)
+    im = None
     if critic is not None:
         n = 200
         axis = torch.linspace(-lim, lim, n)
@@ -83,22 +83,38 @@ def save_scatter(fake: Tensor, path: str | Path, real: Tensor | None = None,
             logits = critic(grid / scale).float().cpu().view(n, n)
         im = ax.imshow(logits.numpy(), extent=(-lim, lim, -lim, lim), origin="lower", cmap="coolwarm_r",
                        alpha=0.75, aspect="equal")
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="D logit (higher = more real)")
+        if contours:
+            ax.contour(gx.numpy(), gy.numpy(), logits.numpy(), levels=contours, colors="black", linewidths=0.5,
+                       alpha=0.45)
+        if colorbar:
+            ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="D logit (higher = more real)")
     if real is not None:
-        ax.scatter(real[:, 0], real[:, 1], s=3, c="black", alpha=0.5, label="real", linewidths=0)
-    ax.scatter(fake[:, 0], fake[:, 1], s=3, c="#ff7f0e", alpha=0.6, label="generated", linewidths=0)
+        ax.scatter(real[:, 0], real[:, 1], s=point_size, c="black", alpha=0.5, label="real", linewidths=0)
+    ax.scatter(fake[:, 0], fake[:, 1], s=point_size, c="#ff7f0e", alpha=0.6, label="generated", linewidths=0)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
-    ax.legend(loc="upper right", markerscale=4, fontsize=8)
     ax.set_title(title, fontsize=9)
-    return _save(fig, path)
+    return im
+
+
+def save_scatter(fake: Tensor, path: str | Path, real: Tensor | None = None,
+                 critic: Callable[[Tensor], Tensor] | None = None, scale: float = 1.0,
+                 extent: float | None = None, title: str = "") -> Path:
+    """Real (black) and generated (orange) 2-D points in data coordinates, over D's logits as a heat map.
+
+    `critic` takes points in training coordinates (data / scale) and returns logits; it is evaluated on a grid.
+    """
+    fig, ax = pyplot().subplots(figsize=(6, 6), dpi=110)
+    draw_scatter(ax, fake, real=real, critic=critic, scale=scale, extent=extent, title=title)
+    ax.legend(loc="upper right", markerscale=4, fontsize=8)
+    return save_figure(fig, path)
 
 
 def save_curves(records: Sequence[dict[str, Any]], path: str | Path, title: str = "") -> Path:
     """Loss curves (every `loss/*`, `reg/*`, `D/*`, `energy/*`, `began/*` key) and, when present, the 2-D quality
     metrics over steps."""
-    plt = _pyplot()
+    plt = pyplot()
     loss_keys = sorted({k for r in records for k in r if k.startswith(("loss/", "reg/", "D/", "energy/", "began/"))})
     quality_keys = [k for k in ("toy/modes", "toy/hq") if any(k in r for r in records)]
     panels = 1 + bool(quality_keys)
@@ -127,4 +143,4 @@ def save_curves(records: Sequence[dict[str, Any]], path: str | Path, title: str 
         ax2.set_xlabel("generator step")
         ax2.set_title("PacGAN quality", fontsize=9)
         ax2.grid(alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)

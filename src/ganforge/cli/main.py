@@ -1,10 +1,14 @@
 """The command line: thin wrappers that parse, build a config and call the library.
 
     ganforge train [--preset P] [--data D] [--config FILE] [--out DIR] [--resume RUN] [key=value ...]
-    ganforge sample CHECKPOINT --n N --out FILE       (.png grid/scatter, .npz images, .npy/.csv points)
+    ganforge sample CHECKPOINT --n N --out FILE [--class K] [--truncation T]   (.png, .npz images, .npy/.csv points)
+    ganforge interpolate CHECKPOINT [--mode slerp|lerp] [--rows R] [--steps S] --out FILE
+    ganforge invert CHECKPOINT IMAGE [IMAGE ...] [--restarts R] [--steps S] --out FILE.png   (+ FILE.npz)
+    ganforge inpaint CHECKPOINT IMAGE [IMAGE ...] --mask MASK|center|left|... --out FILE.png  (+ FILE.npz)
     ganforge presets | info CHECKPOINT | data fetch NAME
     ganforge eval RUN|CHECKPOINT [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref mnist:test] [--extractor E]
     ganforge classifier train mnist|digits [--epochs N] [--out PATH]
+    ganforge study NAME|FILE.yaml [--quick] [--seeds N] [--jobs N] [--out DIR] [key=value ...] | study --list
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 2, 3, 130
 
@@ -36,8 +41,69 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     s.add_argument("--out", required=True, help="file: .png (grid or scatter), .npz (images), .npy/.csv (points)")
     s.add_argument("--seed", type=int, default=0)
+    _latent_args(s)
     s.add_argument("--no-ema", action="store_true", help="use G instead of G_ema")
     s.add_argument("--device", default="cpu")
+
+    li = sub.add_parser("interpolate", help="latent interpolation grids: one path between two random latents per row",
+                        description="Each row is a path from one random latent to another in --steps equal steps "
+                                    "of t. Only the Gaussian part of z is interpolated; with a one-hot part "
+                                    "(model.z_categories) see --onehot.")
+    li.add_argument("checkpoint", help="checkpoint file or run directory")
+    li.add_argument("--mode", default="slerp", choices=["slerp", "lerp"],
+                    help="slerp (default): spherical, keeps |z| for endpoints of equal norm; lerp: straight line")
+    li.add_argument("--rows", type=int, default=8, help="number of paths (default 8)")
+    li.add_argument("--steps", type=int, default=10, help="points per path, both ends included (default 10)")
+    li.add_argument("--onehot", default="nearest", choices=["nearest", "lerp"],
+                    help="a one-hot latent part between two different categories: nearest (default) switches "
+                         "at t = 1/2, lerp blends the codes")
+    li.add_argument("--out", required=True, help="file: .png (grid; scatter for points), .npz (images/points "
+                                                 "and z), .npy (points [rows, steps, 2])")
+    li.add_argument("--seed", type=int, default=0)
+    _latent_args(li)
+    li.add_argument("--no-ema", action="store_true", help="use G instead of G_ema")
+    li.add_argument("--device", default="cpu")
+
+    v = sub.add_parser("invert", help="find the latent whose image matches each given image (GAN inversion)",
+                       description="Adam on z to minimise the pixel error |G(z) - x| (plus an optional prior "
+                                   "term), from --restarts random starts; reports it against the best of "
+                                   "--baseline random latents. Images are converted and resized to G's shape. "
+                                   "Writes OUT.png (targets, then reconstructions) and OUT.npz (z, "
+                                   "reconstructions, targets, errors).")
+    v.add_argument("checkpoint", help="checkpoint file or run directory (an image model)")
+    v.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    _optimise_args(v, steps=500, lr=0.05)
+    v.add_argument("--loss", default="mse", choices=["mse", "l1"], help="pixel loss (default mse)")
+    v.add_argument("--prior-weight", type=float, default=0.0,
+                   help="weight of the prior term |eps|^2 / d (about 1 for a prior sample); default 0 (off)")
+    v.add_argument("--baseline", type=int, default=1000,
+                   help="also report the best of this many random latents (default 1000; 0 skips it)")
+    v.add_argument("--out", default="inversion.png", help="PNG grid; the .npz goes next to it (default "
+                                                          "inversion.png)")
+
+    n = sub.add_parser("inpaint", help="fill masked regions of images with a GAN (Yeh et al. 2017)",
+                       description="Semantic inpainting (Yeh et al. 2017): Adam on z to minimise the context loss "
+                                   "|W * (G(z) - y)|_1 on the known pixels plus the prior loss lambda * log(1 - "
+                                   "D(G(z))) from the checkpoint's D, then the known pixels are kept and the hole "
+                                   "is filled from G(z) (plain blending; the paper's Poisson blending is not "
+                                   "done). Writes OUT.png (rows: input with the hole grey, G(z), result) and "
+                                   "OUT.npz.")
+    n.add_argument("checkpoint", help="checkpoint file or run directory (an image model)")
+    n.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    n.add_argument("--mask", required=True,
+                   help="a mask image whose WHITE pixels mark the hole to fill (black = known), resized to G's "
+                        "size; or a built-in hole: center, left, right, top, bottom, random (80%% of pixels)")
+    _optimise_args(n, steps=1000, lr=0.03)
+    n.add_argument("--prior-weight", type=float, default=0.003,
+                   help="lambda of the prior loss (default 0.003, the paper's; 0 = context loss only)")
+    n.add_argument("--latent-weight", type=float, default=0.0,
+                   help="weight of a Gaussian prior term |eps|^2 / d on z (not in the paper; helps when z has more "
+                        "dimensions than there are known pixels); default 0 (off)")
+    n.add_argument("--no-weighting", action="store_true",
+                   help="weight every known pixel equally instead of Yeh et al.'s importance weighting")
+    n.add_argument("--window", type=int, default=7, help="importance-weighting window, odd (default 7)")
+    n.add_argument("--out", default="inpainting.png", help="PNG grid; the .npz goes next to it (default "
+                                                           "inpainting.png)")
 
     sub.add_parser("presets", help="list the presets as a table")
 
@@ -73,7 +139,39 @@ def _parser() -> argparse.ArgumentParser:
                                   "$GANFORGE_HOME or ~/.cache/ganforge/classifiers/)")
     ct.add_argument("--seed", type=int, default=0)
     ct.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+
+    st = sub.add_parser("study", help="a grid of configs x seeds, reported as mean ± std (lecture studies, YAML)",
+                        description="Run a study: every config x seed (one torch thread per run, --jobs at a time), "
+                                    "then results.csv, results.json, report.md and figures. Finished runs are "
+                                    "skipped on a re-run; interrupted training runs resume.")
+    st.add_argument("study", nargs="?", help="a built-in study (see --list) or a study file (.yaml)")
+    st.add_argument("--list", action="store_true", help="list the built-in studies")
+    st.add_argument("--quick", action="store_true", help="fewer steps and seeds: a first look")
+    st.add_argument("--seeds", type=int, help="seeds 0..N-1 instead of the study's default")
+    st.add_argument("--jobs", type=int, help="runs in parallel (default: one per CPU core)")
+    st.add_argument("--out", help="study folder (default: runs/studies/<name>, or <name>-quick with --quick)")
+    st.add_argument("overrides", nargs="*", metavar="key=value", help="for every GAN training run of the study")
     return p
+
+
+def _latent_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--class", dest="cls", type=int, metavar="K",
+                   help="class label for a class-conditional generator (default: random classes)")
+    p.add_argument("--truncation", type=float, metavar="T",
+                   help="truncation trick (BigGAN): redraw every latent coordinate with |z_i| > T; smaller T = "
+                        "less variety, cleaner samples (default: off)")
+
+
+def _optimise_args(p: argparse.ArgumentParser, steps: int, lr: float) -> None:
+    p.add_argument("--steps", type=int, default=steps, help=f"Adam steps on z (default {steps})")
+    p.add_argument("--lr", type=float, default=lr, help=f"Adam learning rate (default {lr})")
+    p.add_argument("--restarts", type=int, default=4,
+                   help="random starts per image (per one-hot category, if any); the best is kept (default 4)")
+    p.add_argument("--class", dest="cls", type=int, metavar="K",
+                   help="class label of the images, for a class-conditional generator")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-ema", action="store_true", help="use G instead of G_ema")
+    p.add_argument("--device", default="cpu")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -94,9 +192,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _uint8(x: Any) -> Any:
+    """uint8 numpy array of images in [-1, 1]."""
+    import torch
+
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     import numpy as np
-    import torch
 
     from ..api import load
     from ..artifacts.plots import save_image_grid, save_scatter
@@ -107,14 +211,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
     allowed = {"images": (".png", ".npz"), "points": (".png", ".npy", ".csv")}[G.spec.kind]
     if suffix not in allowed:
         raise ValueError(f"--out {out}: for {G.spec.kind} use one of {', '.join(allowed)}")
-    x = G.sample(args.n, seed=args.seed)
+    x = G.sample(args.n, seed=args.seed, cls=args.cls, truncation=args.truncation)
     out.parent.mkdir(parents=True, exist_ok=True)
     if G.spec.kind == "images":
         if suffix == ".png":
             save_image_grid(x, out)
         else:
-            images = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
-            np.savez_compressed(out, images=images)
+            np.savez_compressed(out, images=_uint8(x))
     else:
         pts = x.numpy()
         if suffix == ".png":
@@ -124,6 +227,148 @@ def cmd_sample(args: argparse.Namespace) -> int:
         else:
             np.savetxt(out, pts, delimiter=",", header="x,y", comments="")
     print(f"wrote {args.n} samples to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_interpolate(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+
+    from ..api import load
+    from ..artifacts.plots import save_image_grid, save_scatter
+    from ..latent import class_labels, interpolate, sample_truncated
+
+    out = Path(args.out)
+    G = load(args.checkpoint, use_ema=not args.no_ema, device=args.device)
+    suffix = out.suffix.lower()
+    allowed = {"images": (".png", ".npz"), "points": (".png", ".npz", ".npy")}[G.spec.kind]
+    if suffix not in allowed:
+        raise ValueError(f"--out {out}: for {G.spec.kind} use one of {', '.join(allowed)}")
+    if args.rows < 1:
+        raise ValueError(f"--rows must be >= 1, got {args.rows}")
+    gen = torch.Generator().manual_seed(args.seed)
+    ends = sample_truncated(G.latent, 2 * args.rows, args.truncation, gen)
+    z = interpolate(G.latent, ends[: args.rows], ends[args.rows:], args.steps, args.mode, args.onehot)
+    c = class_labels(G.G, args.cls, args.rows, gen)                       # one class per row
+    x = G(z.flatten(0, 1), None if c is None else c.repeat_interleave(args.steps))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".npz":
+        key = "images" if G.spec.kind == "images" else "points"
+        values = _uint8(x) if key == "images" else x.numpy()
+        np.savez_compressed(out, **{key: values.reshape(args.rows, args.steps, *values.shape[1:])},
+                            z=z.numpy(), t=np.linspace(0, 1, args.steps),
+                            **({} if c is None else {"c": c.numpy()}))
+    elif suffix == ".npy":
+        np.save(out, x.numpy().reshape(args.rows, args.steps, -1))
+    elif G.spec.kind == "images":
+        save_image_grid(x, out, nrow=args.steps)
+    else:
+        save_scatter(x, out, title=f"{args.rows} {args.mode} paths of {args.steps} points, {G}")
+    print(f"wrote {args.rows} {args.mode} paths of {args.steps} steps to {out}", file=sys.stderr)
+    return 0
+
+
+def _load_for_images(args: argparse.Namespace, command: str) -> Any:
+    from ..api import load
+
+    G = load(args.checkpoint, use_ema=not args.no_ema, device=args.device)
+    if G.spec.kind != "images":
+        raise ValueError(f"{command} works on image generators; {args.checkpoint} makes {G.spec.kind}")
+    return G
+
+
+def _read_images(paths: list[str], shape: tuple[int, ...]) -> Any:
+    import torch
+
+    from ..latent import read_image
+    from ..latent.images import image_size
+
+    images = []
+    for path in paths:
+        images.append(read_image(path, shape))
+        print(f"read {path} ({image_size(path)}) as {'x'.join(map(str, shape))}", file=sys.stderr)
+    return torch.stack(images)
+
+
+def _image_labels(G: Any, cls: int | None, n: int) -> Any:
+    """Labels c [n] for images of class `cls` (None for an unconditional G); a conditional G needs --class."""
+    from ..latent import class_labels
+
+    if cls is None and G.num_classes:
+        raise ValueError(f"this generator is class-conditional: give the images' class with --class "
+                         f"(valid: 0..{G.num_classes - 1})")
+    c = class_labels(G.G, cls, n)
+    return None if c is None else c.to(G.device)
+
+
+def _npz_next_to(out: Path) -> Path:
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"--out {out}: give a .png file (the .npz is written next to it)")
+    return out.with_suffix(".npz")
+
+
+def cmd_invert(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+
+    from ..artifacts.plots import save_image_grid
+    from ..latent import best_of_random, invert
+
+    out = Path(args.out)
+    npz = _npz_next_to(out)
+    G = _load_for_images(args, "invert")
+    x = _read_images(args.images, G.spec.shape).to(G.device)
+    c = _image_labels(G, args.cls, len(x))
+    gen = torch.Generator().manual_seed(args.seed)
+    result = invert(G.G, x, c=c, steps=args.steps, lr=args.lr, restarts=args.restarts, loss=args.loss,
+                    prior_weight=args.prior_weight, generator=gen)
+    arrays = {"z": result.z.cpu().numpy(), "reconstructions": _uint8(result.reconstruction.cpu()),
+              "targets": _uint8(x.cpu()), f"{args.loss}": result.error.cpu().numpy()}
+    line = f"inversion {args.loss}: mean {result.error.mean():.4f} over {len(x)} images"
+    if args.baseline:
+        base = best_of_random(G.G, x, args.baseline, c=c, loss=args.loss, generator=gen)
+        arrays[f"baseline_{args.loss}"] = base.error.cpu().numpy()
+        line += f"; best of {args.baseline} random latents: {base.error.mean():.4f}"
+    print(line)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_image_grid(torch.cat([x.cpu(), result.reconstruction.cpu()]), out, nrow=len(x))
+    np.savez_compressed(npz, **arrays)
+    print(f"wrote {out} (top: targets, bottom: reconstructions) and {npz}", file=sys.stderr)
+    return 0
+
+
+def cmd_inpaint(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+
+    from ..artifacts.plots import save_image_grid
+    from ..latent import inpaint, make_mask, read_mask
+    from ..latent.inpainting import MASKS
+
+    out = Path(args.out)
+    npz = _npz_next_to(out)
+    G = _load_for_images(args, "inpaint")
+    x = _read_images(args.images, G.spec.shape).to(G.device)
+    gen = torch.Generator().manual_seed(args.seed)
+    if args.mask in MASKS and not Path(args.mask).exists():
+        known = make_mask(args.mask, G.spec.shape, gen)
+    else:
+        known = read_mask(args.mask, G.spec.shape)
+    known = known[None].to(G.device)                                      # [1, 1, H, W]
+    c = _image_labels(G, args.cls, len(x))
+    D = G.discriminator() if args.prior_weight > 0 else None
+    result = inpaint(G.G, D, x, known, c=c, steps=args.steps, lr=args.lr, restarts=args.restarts,
+                     prior_weight=args.prior_weight, weighting=not args.no_weighting, window=args.window,
+                     latent_weight=args.latent_weight, generator=gen)
+    shown = (x * known).cpu()                                             # the hole at 0: mid-grey
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_image_grid(torch.cat([shown, result.generated.cpu(), result.inpainted.cpu()]), out, nrow=len(x))
+    np.savez_compressed(npz, z=result.z.cpu().numpy(), inpainted=_uint8(result.inpainted.cpu()),
+                        generated=_uint8(result.generated.cpu()), inputs=_uint8(x.cpu()),
+                        known=known[0, 0].bool().cpu().numpy())
+    hole = int((known == 0).sum())
+    print(f"inpainted {len(x)} images, {hole} of {known[0, 0].numel()} pixels each filled from G(z)")
+    print(f"wrote {out} (rows: input with the hole grey, G(z), result) and {npz}", file=sys.stderr)
     return 0
 
 
@@ -181,11 +426,50 @@ def cmd_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_study(args: argparse.Namespace) -> int:
+    import shlex
+
+    from ..config import ConfigError
+    from ..studies import StudyOptions, get_study, run_study, study_table
+    from ..training.engine import TrainingInterrupted
+
+    if args.list or not args.study:
+        print(study_table())
+        return 0
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError(f"--jobs must be >= 1, got {args.jobs}")
+    study = get_study(args.study, StudyOptions(quick=args.quick, seeds=args.seeds, overrides=tuple(args.overrides)))
+    out = Path(args.out) if args.out else Path("runs") / "studies" / (study.name + ("-quick" if args.quick else ""))
+    flags = [args.study, *(["--quick"] if args.quick else []), *(["--seeds", str(args.seeds)] if args.seeds else []),
+             *args.overrides]
+    command = "ganforge study " + shlex.join(flags)
+    try:
+        result = run_study(study, out, jobs=args.jobs, command=command)
+    except (TrainingInterrupted, KeyboardInterrupt) as err:
+        # finished runs are kept; an interrupted training run has a checkpoint to resume from
+        raise TrainingInterrupted(f"{err or 'Ctrl-C'}. Run `{command} --out {out}` again to continue: finished runs "
+                                  f"are skipped, interrupted training runs resume from their last checkpoint") from None
+    print(f"\n{study.name}: mean ± std over seeds\n\n{result.table}")
+    if result.extra:
+        print(f"\n{result.extra}")
+    print(f"\nwrote {result.paths['markdown']}, {result.paths['csv'].name}, {result.paths['json'].name} and "
+          f"{len([k for k in result.paths if k not in ('markdown', 'csv', 'json')])} figures", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse gives a positional list only one chance: `study NAME --quick key=value` leaves key=value over
+        if args.command == "study" and all("=" in e and not e.startswith("-") for e in extra):
+            args.overrides = [*args.overrides, *extra]
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from ..artifacts.checkpoint import CheckpointError
     from ..config import ConfigError
     from ..data import DataError
+    from ..studies.runner import StudyError
     from ..training.engine import TrainingDiverged, TrainingInterrupted
 
     try:
@@ -193,6 +477,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args)
         if args.command == "sample":
             return cmd_sample(args)
+        if args.command == "interpolate":
+            return cmd_interpolate(args)
+        if args.command == "invert":
+            return cmd_invert(args)
+        if args.command == "inpaint":
+            return cmd_inpaint(args)
         if args.command == "presets":
             from ..config.presets import preset_table
 
@@ -206,13 +496,15 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_eval(args)
         if args.command == "classifier":
             return cmd_classifier(args)
+        if args.command == "study":
+            return cmd_study(args)
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_DIVERGED
     except TrainingInterrupted as err:
         print(f"stopped: {err}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (ConfigError, DataError, CheckpointError, KeyError, ValueError, FileNotFoundError) as err:
+    except (ConfigError, DataError, CheckpointError, StudyError, KeyError, ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_BAD_INPUT

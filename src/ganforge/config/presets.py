@@ -89,6 +89,27 @@ _add(Preset(
     {"loss.name": "hinge", "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5,
      "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
     POINTS_MODEL))
+_add(Preset(
+    "dragan", "DRAGAN: non-saturating GAN with a gradient penalty around the real data",
+    "Kodali et al. 2017 and their released code: lambda 10 at x + alpha 0.5 std(x) U[0, 1), ns loss, Adam lr 1e-4, "
+    "betas (0.5, 0.9), n_critic 1, batch 128.",
+    {"loss.name": "ns", "reg.dragan_weight": 10.0, "reg.dragan_scale": 0.5, "optim.name": "adam", "optim.g_lr": 1e-4,
+     "optim.d_lr": 1e-4, "optim.beta1": 0.5, "optim.beta2": 0.9, "train.n_critic": 1, "train.batch_size": 128},
+    POINTS_MODEL))
+_add(Preset(
+    "r1gan", "non-saturating GAN with the R1 penalty on the reals, gamma 10",
+    "Mescheder et al. 2018 and their GAN_stability configs: ns loss, R1 gamma 10, RMSProp lr 1e-4, n_critic 1, "
+    "batch 64, EMA of G 0.999.",
+    {"loss.name": "ns", "reg.r1_gamma": 10.0, "optim.name": "rmsprop", "optim.g_lr": 1e-4, "optim.d_lr": 1e-4,
+     "train.n_critic": 1, "train.batch_size": 64, "train.ema": 0.999},
+    POINTS_MODEL))
+_add(Preset(
+    "unrolled", "unrolled GAN: G plays against D unrolled 5 Adam steps ahead",
+    "Metz et al. 2017: k=5, the minimax objective f they unroll; Adam beta1 0.5, G lr 1e-3, D lr 1e-4, batch 512 as in "
+    "the authors' 2-D demo notebook (poolio/unrolled_gan).",
+    {"loss.name": "minimax", "train.unroll": 5, "optim.name": "adam", "optim.g_lr": 1e-3, "optim.d_lr": 1e-4,
+     "optim.beta1": 0.5, "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 512},
+    POINTS_MODEL))
 
 _add(Preset(
     "sngan", "SN-GAN: hinge loss, spectral norm on every D layer",
@@ -117,6 +138,30 @@ _add(Preset(
      "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5, "optim.beta2": 0.999,
      "train.n_critic": 1, "train.batch_size": 64},
     {**POINTS_MODEL, **POINTS_SCHEDULE}))
+
+# Class-conditional GANs need labels, so they have no 2-D settings; they train on MNIST with DCGAN's nets (Radford et
+# al. 2016 settings: z 100, Adam 2e-4, beta1 0.5) unless overridden. Measured with benchmarks/class_control.py.
+CONDITIONAL_MNIST = {"data.name": "mnist", "model.name": "dcgan", "model.z_dim": 100, "optim.name": "adam",
+                     "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5, "optim.beta2": 0.999,
+                     "train.n_critic": 1}
+_add(Preset(
+    "cgan", "conditional GAN: the one-hot class concatenated to G's and D's inputs",
+    "Mirza & Osindero 2014: y fed to G and D with the input, batch 100, the minimax game (ns G loss); their MLPs "
+    "(maxout, dropout, SGD) replaced by DCGAN nets and Adam 2e-4, beta1 0.5 (ours: on MNIST they learn in fewer "
+    "steps).",
+    {**CONDITIONAL_MNIST, "loss.name": "ns", "model.conditioning": "input", "train.batch_size": 100}))
+_add(Preset(
+    "cgan-projection", "projection discriminator (hinge) with conditional BatchNorm in G",
+    "Miyato & Koyama 2018: D(x, y) = psi(phi(x)) + y^T V phi(x), hinge loss, class-conditional BatchNorm in G; "
+    "Adam 2e-4, betas (0.5, 0.999), n_critic 1, batch 64 are the hinge preset's (ours): the paper's betas (0, 0.9) "
+    "and 5 D steps go with spectral norm in D, which this preset does not use.",
+    {**CONDITIONAL_MNIST, "loss.name": "hinge", "model.conditioning": "projection", "train.batch_size": 64}))
+_add(Preset(
+    "acgan", "AC-GAN: D also classifies reals and fakes; G reads the class with its input",
+    "Odena et al. 2017: auxiliary classifier on D's features, class cross-entropy (weight 1) on reals and fakes "
+    "for D and on fakes for G, ns loss, Adam 2e-4, beta1 0.5, batch 100; DCGAN nets on MNIST (ours).",
+    {**CONDITIONAL_MNIST, "loss.name": "ns", "model.conditioning": "acgan", "loss.ac_weight": 1.0,
+     "train.batch_size": 100}))
 
 DEFAULT_PRESET = "pacgan"  # the default `ganforge train` / `make demo`: grid25 with the best 2-D preset
 
@@ -168,12 +213,20 @@ def preset_table() -> str:
             extra.append(f"clip {cfg.reg.clip:g}")
         if cfg.reg.gp_weight:
             extra.append(f"GP {cfg.reg.gp_weight:g}")
+        if cfg.reg.r1_gamma:
+            extra.append(f"R1 {cfg.reg.r1_gamma:g}")
+        if cfg.reg.dragan_weight:
+            extra.append(f"DRAGAN {cfg.reg.dragan_weight:g}")
+        if cfg.train.unroll:
+            extra.append(f"unroll {cfg.train.unroll}")
         if cfg.train.ema:
             extra.append(f"EMA {cfg.train.ema:g}")
         if cfg.model.spectral_norm != "none":
             extra.append(f"SN on {cfg.model.spectral_norm.upper() if len(cfg.model.spectral_norm) == 1 else 'G, D'}")
         if cfg.model.d_type == "autoencoder":
             extra.append("autoencoder D")
+        if cfg.model.conditioning != "none":
+            extra.append(f"{cfg.model.conditioning}-conditional")
         loss = cfg.loss.name + (f" + {', '.join(extra)}" if extra else "")
         rows.append((p.name, p.summary, loss, opt, str(cfg.train.n_critic), str(cfg.train.batch_size), p.source))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
@@ -185,6 +238,7 @@ def preset_table() -> str:
     lines.append("")
     lines += [f"{p.name}: {p.source}" for p in PRESETS.values()]
     fmt = lambda d: ", ".join(f"{k}={v}" for k, v in d.items())  # noqa: E731
-    lines += ["", f"On 2-D points (ring8, grid25, ...) every preset but dcgan also sets: {fmt(POINTS_MODEL)}",
+    lines += ["", f"On 2-D points (ring8, grid25, ...) every unconditional preset but dcgan also sets: "
+                  f"{fmt(POINTS_MODEL)}",
               f"and gan, gan-minimax, pacgan, began, ebgan also: {fmt(POINTS_SCHEDULE)}"]
     return "\n".join(lines)

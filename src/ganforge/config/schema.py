@@ -25,6 +25,8 @@ class DataConfig:
 class ModelConfig:
     name: str = "auto"              # model registry name: mlp, dcgan; auto = mlp for 2-D points, dcgan for images
     z_dim: int | None = None        # latent size, z ~ N(0, I); None = the family's default (mlp 64, dcgan 100)
+    z_categories: int = 0           # K > 0 appends a one-hot of k ~ U{0..K-1} to z: a mixture prior that lets G
+                                    #   make separated modes without bridges (models/latent.py); 0 = Gaussian only
     g_width: int | None = None      # mlp: hidden units (default 256); dcgan: channels at the finest level (default 64),
     d_width: int | None = None      #   doubled at each coarser level, as in Radford et al. 2016
     g_depth: int = 3                # mlp only: hidden layers (DCGAN's depth follows from the resolution)
@@ -46,6 +48,16 @@ class ModelConfig:
     d_code: int | None = None       # autoencoder D: size of the code between encoder and decoder; None = the
                                     #   family's default (mlp 8, dcgan 64 as Berthelot et al.'s h)
     channels_last: bool = False     # dcgan: NHWC memory format (faster convolutions on some CPUs and GPUs)
+    conditioning: Literal["none", "input", "hidden", "projection", "acgan"] = "none"
+                                    # class-conditional GAN (data with labels): how D reads the class c.
+                                    #   input: one-hot c concatenated to x (cGAN, Mirza & Osindero 2014);
+                                    #   hidden: to D's first hidden layer; projection: logit + <V_c, features>
+                                    #   (Miyato & Koyama 2018); acgan: D does not read c but also classifies x
+                                    #   (AC-GAN, Odena et al. 2017; weight loss.ac_weight); none: unconditional
+    g_conditioning: Literal["auto", "input", "hidden", "cbn"] = "auto"
+                                    # how G reads c: input: one-hot concatenated to z; hidden: to G's first hidden
+                                    #   layer; cbn: class-dependent BatchNorm gain and bias in every G layer;
+                                    #   auto: input for input/acgan, hidden for hidden, cbn for projection
 
 
 @dataclass
@@ -56,14 +68,39 @@ class LossConfig:
     began_lambda_k: float = 1e-3    # BEGAN: gain of the k_t update (paper: 0.001)
     ebgan_margin: float = 1.0       # EBGAN: margin m up to which D pushes the fakes' energy (mean squared error)
     ebgan_pt_weight: float = 0.1    # EBGAN: weight of the pull-away term in G's loss (paper: 0.1); 0 = plain EBGAN
+    real_label: float = 1.0         # one-sided label smoothing (Salimans 2016 Sec. 3.4): D's BCE target for reals,
+                                    #   e.g. 0.9; fakes keep 0. 1 = off. Only for the BCE losses ns and minimax
+    fm_weight: float = 0.0          # feature matching (Salimans 2016 Sec. 3.1): adds w * ||E f(x) - E f(G(z))||^2
+                                    #   to G's loss, f = D.features; 0 = off
+    fm_only: bool = False           # G minimises the feature-matching term alone, no adversarial term (the paper's
+                                    #   setting); needs fm_weight > 0
+    ac_weight: float | None = None  # AC-GAN (model.conditioning=acgan only): weight of the class cross-entropy
+                                    #   added to D's loss (reals + fakes) and G's (fakes); None = 1 (Odena 2017)
 
 
 @dataclass
 class RegConfig:
     gp_weight: float = 0.0          # WGAN-GP penalty weight lambda on interpolates (Gulrajani 2017); 0 disables
-    gp_center: float = 1.0          # target gradient norm of that penalty (1 = WGAN-GP)
-    clip: float = 0.0               # clip every D weight into [-clip, clip] after each D step (WGAN); 0 disables
+    gp_center: float = 1.0          # target gradient norm of that penalty: 1 = WGAN-GP; 0 = the zero-centred GP
+                                    #   (Thanh-Tung, Tran & Venkatesh 2019), E||grad D(x_hat)||^2
+    clip: float = 0.0               # clip every D weight into [-clip, clip] after each D update (WGAN); 0 disables
     r1_gamma: float = 0.0           # R1 (Mescheder 2018): gamma/2 * E||grad D(x)||^2 on reals; 0 disables
+    r2_gamma: float = 0.0           # R2 (Mescheder 2018): gamma/2 * E||grad D(G(z))||^2 on fakes; 0 disables
+    reg_every: int = 1              # lazy R1/R2 (Karras 2020): every N D updates, as an extra D update with the
+                                    #   penalty times N (and D's lr * c, Adam betas ** c, c = N / (N + 1)); 1 = in
+                                    #   every D update
+    dragan_weight: float = 0.0      # DRAGAN (Kodali 2017): lambda * E(||grad D(x_hat)|| - 1)^2 around the reals;
+                                    #   0 disables
+    dragan_scale: float = 0.5       # DRAGAN's perturbation x + scale * std(x) * U[0, 1) (the official code's 0.5)
+    ortho_weight: float = 0.0       # orthogonal regularisation beta * sum_W R(W) over Linear/Conv weights; 0 disables
+    ortho_nets: Literal["g", "d", "both"] = "g"  # whose weights: G (BigGAN), D or both
+    ortho_off_diagonal: bool = True  # R = ||W^T W * (1 - I)||^2 (Brock 2019, BigGAN); false: ||W^T W - I||^2
+                                    #   (Brock 2017)
+    hist_weight: float = 0.0        # historical averaging (Salimans 2016 Sec. 3.3): w * ||theta - mean of past
+                                    #   thetas||^2 in G's and in D's loss; 0 disables
+    instance_noise: float = 0.0     # instance noise (Sonderby 2016; Arjovsky & Bottou 2017): std of N(0, std^2) added
+                                    #   to every input of D, real and fake; 0 disables
+    instance_noise_end: int = 0     # G step at which that std, annealed linearly, reaches 0; 0 = train.steps
 
 
 @dataclass
@@ -82,6 +119,10 @@ class TrainConfig:
     steps: int = 2000               # generator updates
     batch_size: int = 128
     n_critic: int = 1               # D updates per G update (k in Goodfellow 2014 Algorithm 1)
+    unroll: int = 0                 # unrolled GAN (Metz 2016): G's loss against D advanced k extra steps on the
+                                    #   batch, differentiated through those steps; 0 = off
+    consensus: float = 0.0          # consensus optimisation (Mescheder 2017): simultaneous G and D updates on each
+                                    #   loss + gamma/2 ||v||^2, v = both players' gradients; gamma, 0 = off
     ema: float = 0.0                # decay of the EMA copy of G's weights (G_ema); 0 disables
     ema_start: int = 0              # G step from which G_ema starts averaging (before it, G_ema copies G)
     seed: int = 0

@@ -5,6 +5,9 @@ from __future__ import annotations
 from .parse import ConfigError
 from .schema import Config, LossConfig, ModelConfig
 
+# The losses whose D loss is binary cross-entropy with real target 1: the ones label smoothing applies to.
+BCE_LOSSES = ("ns", "minimax")
+
 
 def validate(cfg: Config) -> Config:
     """Raise ConfigError naming the key, the bad value and what would be valid."""
@@ -35,6 +38,7 @@ def validate(cfg: Config) -> Config:
     for key, value in non_negative.items():
         if value < 0:
             raise ConfigError(f"'{key}' must be >= 0, got {value}")
+    _validate_tricks(cfg)
     if not 0 <= t.ema < 1:
         raise ConfigError(f"'train.ema' must be in [0, 1) (0 disables), got {t.ema}")
     for key, value in (("optim.beta1", o.beta1), ("optim.beta2", o.beta2)):
@@ -44,6 +48,9 @@ def validate(cfg: Config) -> Config:
         raise ConfigError(f"'model.pack' must be >= 1 and divide train.batch_size={t.batch_size}, got {cfg.model.pack}")
     if cfg.model.z_dim is not None and cfg.model.z_dim < 1:
         raise ConfigError(f"'model.z_dim' must be >= 1, got {cfg.model.z_dim}")
+    if cfg.model.z_categories < 0 or cfg.model.z_categories == 1:
+        raise ConfigError(f"'model.z_categories' must be 0 (off) or >= 2, got {cfg.model.z_categories}")
+    _validate_conditioning(cfg)
     if not (t.device in ("auto", "cpu") or t.device.startswith("cuda") or t.device == "mps"):
         raise ConfigError(f"bad value for 'train.device': '{t.device}'; use auto, cpu, cuda or cuda:N")
     _validate_architecture(cfg)
@@ -51,8 +58,69 @@ def validate(cfg: Config) -> Config:
     return cfg
 
 
+def _validate_tricks(cfg: Config) -> None:
+    """The training tricks and extra penalties: ranges, and the combinations that cannot work."""
+    r, t, loss = cfg.reg, cfg.train, cfg.loss
+    non_negative = {"reg.r2_gamma": r.r2_gamma, "reg.dragan_weight": r.dragan_weight, "reg.ortho_weight":
+                    r.ortho_weight, "reg.hist_weight": r.hist_weight, "reg.instance_noise": r.instance_noise,
+                    "reg.instance_noise_end": r.instance_noise_end, "loss.fm_weight": loss.fm_weight,
+                    "train.unroll": t.unroll, "train.consensus": t.consensus}
+    for key, value in non_negative.items():
+        if value < 0:
+            raise ConfigError(f"'{key}' must be >= 0 (0 disables), got {value}")
+    if not r.dragan_scale > 0:
+        raise ConfigError(f"'reg.dragan_scale' must be > 0, got {r.dragan_scale}")
+    if r.reg_every < 1:
+        raise ConfigError(f"'reg.reg_every' must be >= 1 (1 = not lazy), got {r.reg_every}")
+    if r.reg_every > 1 and not (r.r1_gamma > 0 or r.r2_gamma > 0):
+        raise ConfigError(f"reg.reg_every={r.reg_every} makes R1/R2 lazy, but both are off: set reg.r1_gamma or "
+                          "reg.r2_gamma > 0, or reg.reg_every=1")
+    if not 0 < loss.real_label <= 1:
+        raise ConfigError(f"'loss.real_label' must be in (0, 1] (1 = no label smoothing), got {loss.real_label}")
+    if loss.real_label != 1 and loss.name not in BCE_LOSSES:
+        raise ConfigError(f"loss.real_label={loss.real_label:g} (one-sided label smoothing) smooths a binary "
+                          f"cross-entropy target; loss.name={loss.name} has none. Use loss.name "
+                          f"{' or '.join(BCE_LOSSES)}, or loss.real_label=1")
+    if loss.fm_only and not loss.fm_weight > 0:
+        raise ConfigError("loss.fm_only=true makes feature matching G's whole objective; set loss.fm_weight > 0 "
+                          "(e.g. 1)")
+    if t.unroll > 0 and loss.fm_only:
+        raise ConfigError(f"train.unroll={t.unroll} unrolls D for G's adversarial loss, but loss.fm_only=true "
+                          "leaves G none; use one or the other")
+    if t.consensus > 0:
+        if t.n_critic != 1:
+            raise ConfigError(f"train.consensus updates G and D simultaneously, once each per step; it needs "
+                              f"train.n_critic=1, got {t.n_critic}")
+        if t.unroll > 0:
+            raise ConfigError("train.consensus (simultaneous updates) and train.unroll (G looks ahead at D's "
+                              "updates) are two different update rules; use one of them")
+
+
+def _validate_conditioning(cfg: Config) -> None:
+    """Combinations of the conditional-GAN keys that cannot work. (Whether the data have labels is checked when the
+    models are built: only then is the dataset known.)"""
+    m, ac = cfg.model, cfg.loss.ac_weight
+    if m.conditioning == "none" and m.g_conditioning != "auto":
+        raise ConfigError(f"model.g_conditioning={m.g_conditioning} needs a conditional D (model.conditioning=input, "
+                          f"hidden, projection or acgan): a G fed labels that D never checks is free to ignore them")
+    if ac is not None and m.conditioning != "acgan":
+        raise ConfigError(f"loss.ac_weight={ac} is the weight of AC-GAN's classifier: it needs "
+                          f"model.conditioning=acgan (now {m.conditioning}); set loss.ac_weight=null otherwise")
+    if ac is not None and not ac > 0:
+        raise ConfigError(f"'loss.ac_weight' must be > 0 (null = 1, Odena et al. 2017), got {ac}")
+    if m.conditioning == "acgan" and cfg.train.consensus > 0:
+        raise ConfigError("train.consensus does not include AC-GAN's classifier loss in its gradient field; use "
+                          "train.consensus=0 with model.conditioning=acgan")
+    if m.conditioning != "none" and m.pack != 1:
+        raise ConfigError(f"model.pack={m.pack} (PacGAN) does not combine with model.conditioning={m.conditioning}: "
+                          f"a pack would mix samples of different classes under one logit")
+
+
 def _validate_architecture(cfg: Config) -> None:
-    """model.g_norm / spectral_norm / minibatch layers / autoencoder D: ranges, and what only works together."""
+    """model.g_norm / spectral_norm / minibatch layers / autoencoder D: ranges, and what only works together (with
+    each other and with class conditioning)."""
+    from ..models.base import AUTOENCODER_CONDITIONING, CBN_G_NORM, G_CONDITIONING_AUTO
+
     m, t = cfg.model, cfg.train
     default = ModelConfig()
     if m.vbn_ref_size < 1:
@@ -81,15 +149,20 @@ def _validate_architecture(cfg: Config) -> None:
             if value != off:
                 raise ConfigError(f"'model.{key}'={value} works on a classifier D's head; an autoencoder D "
                                   f"(model.d_type=autoencoder) has none: set model.{key}={off}")
+        if m.conditioning != "none":
+            raise ConfigError(AUTOENCODER_CONDITIONING.format(conditioning=m.conditioning))
     elif m.d_code is not None:
         raise ConfigError("'model.d_code' is the code size of an autoencoder D; it needs model.d_type=autoencoder")
+    g_conditioning = G_CONDITIONING_AUTO[m.conditioning] if m.g_conditioning == "auto" else m.g_conditioning
+    if m.conditioning != "none" and g_conditioning == "cbn" and m.g_norm in ("none", "virtual"):
+        raise ConfigError(CBN_G_NORM.format(g_norm=m.g_norm))
 
 
 def _validate_energy(cfg: Config, energy: bool) -> None:
     """An autoencoder D's output is -energy <= 0: no logit loss can use it, and energy losses need nothing else."""
     from ..losses import ENERGY_LOSSES
 
-    lo, m, r = cfg.loss, cfg.model, cfg.reg
+    lo, m = cfg.loss, cfg.model
     energy_names = " or ".join(ENERGY_LOSSES.names())
     if m.d_type == "autoencoder" and not energy:
         raise ConfigError(f"model.d_type=autoencoder makes D(x) = -energy <= 0, never 'real' for the logit loss "
@@ -98,10 +171,7 @@ def _validate_energy(cfg: Config, energy: bool) -> None:
         raise ConfigError(f"loss.name={lo.name} is a loss of an autoencoder D's reconstruction energy: set "
                           f"model.d_type=autoencoder")
     if energy:
-        for key, value in (("reg.gp_weight", r.gp_weight), ("reg.r1_gamma", r.r1_gamma), ("reg.clip", r.clip)):
-            if value:
-                raise ConfigError(f"'{key}' is not wired into the energy losses' D step (loss.name={lo.name}); "
-                                  f"set it to 0")
+        _validate_energy_tricks(cfg)
     default = LossConfig()
     owners = {"began_gamma": "began", "began_lambda_k": "began", "ebgan_margin": "ebgan", "ebgan_pt_weight": "ebgan"}
     for key, owner in owners.items():
@@ -115,6 +185,24 @@ def _validate_energy(cfg: Config, energy: bool) -> None:
         raise ConfigError(f"'loss.ebgan_margin' must be > 0, got {lo.ebgan_margin}")
     if lo.ebgan_pt_weight < 0:
         raise ConfigError(f"'loss.ebgan_pt_weight' must be >= 0 (0 = no pull-away term), got {lo.ebgan_pt_weight}")
+
+
+# What the energy steps do not run: D's gradient penalties and weight clipping (energy_d_step), the other update
+# rules (unrolled G, consensus) and feature matching, which are written for a classifier D's logits and features.
+# Instance noise, orthogonal regularisation and historical averaging are wired (training/step.py).
+ENERGY_UNWIRED = ("reg.gp_weight", "reg.r1_gamma", "reg.r2_gamma", "reg.dragan_weight", "reg.clip", "train.unroll",
+                  "train.consensus", "loss.fm_weight")
+
+
+def _validate_energy_tricks(cfg: Config) -> None:
+    """The tricks an energy loss (BEGAN, EBGAN) does not train with: a clear error instead of a silent no-op."""
+    for key in ENERGY_UNWIRED:
+        section, name = key.split(".")
+        value = getattr(getattr(cfg, section), name)
+        if value:
+            raise ConfigError(f"'{key}'={value} is not wired into the energy losses' steps (loss.name="
+                              f"{cfg.loss.name}): set it to 0. With an energy loss these work: reg.instance_noise, "
+                              f"reg.ortho_weight, reg.hist_weight, train.ema, train.n_critic")
 
 
 def _unknown(registry, name: str) -> str:

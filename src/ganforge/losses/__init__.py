@@ -12,7 +12,9 @@ LOSSES: Registry[GANLoss] = Registry("loss")
 # Importing a module registers its losses: classic (minimax, ns, wgan, lsgan, hinge), relativistic (rsgan, ragan),
 # fgan (fgan-tv, fgan-kl, ..., fgan-gan).
 from . import classic, fgan, relativistic  # noqa: E402, F401
+from .auxiliary import class_accuracy, class_cross_entropy  # noqa: E402
 from .energy import ENERGY_LOSSES, EnergyLoss  # noqa: E402  (began, ebgan: losses of an autoencoder D's energies)
 from .fgan import DIVERGENCES, fgan_divergence_estimate  # noqa: E402
 
-__all__ = ["DIVERGENCES", "ENERGY_LOSSES", "LOSSES", "EnergyLoss", "GANLoss", "fgan_divergence_estimate"]
+__all__ = ["DIVERGENCES", "ENERGY_LOSSES", "LOSSES", "EnergyLoss", "GANLoss", "class_accuracy", "class_cross_entropy",
+           "fgan_divergence_estimate"]

@@ -5,8 +5,14 @@ losses: one-sided label smoothing (Sec. 3.4) and feature matching (Sec. 3.1). Hi
 
 from __future__ import annotations
 
+import dataclasses
+from functools import partial
+
 import torch.nn.functional as F
 from torch import Tensor
+
+from .base import GANLoss
+from .classic import bce_d_loss
 
 
 def label_smoothing_d_loss(real_logits: Tensor, fake_logits: Tensor, real_target: float = 0.9) -> Tensor:
@@ -22,6 +28,17 @@ def label_smoothing_d_loss(real_logits: Tensor, fake_logits: Tensor, real_target
         raise ValueError(f"real_target must be in [0, 1], got {real_target}")
     real = real_target * F.softplus(-real_logits) + (1 - real_target) * F.softplus(real_logits)
     return real.mean() + F.softplus(fake_logits).mean()
+
+
+def smooth_real_labels(loss: GANLoss, real_label: float) -> GANLoss:
+    """`loss` with D's real target smoothed to `real_label` (`label_smoothing_d_loss`); G's loss is unchanged.
+    real_label = 1 returns `loss` itself. Only a BCE D loss (ns, minimax) has a target to smooth."""
+    if real_label == 1.0:
+        return loss
+    if loss.d_loss is not bce_d_loss:
+        raise ValueError(f"one-sided label smoothing needs a BCE D loss (ns, minimax); '{loss.name}' has none")
+    return dataclasses.replace(loss, name=f"{loss.name}+real_label={real_label:g}",
+                               d_loss=partial(label_smoothing_d_loss, real_target=real_label))
 
 
 def feature_matching_loss(real_features: Tensor, fake_features: Tensor) -> Tensor:

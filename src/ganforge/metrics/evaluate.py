@@ -44,6 +44,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from ..models.latent import LatentPrior
 from ..registry import UnknownNameError, unknown_name_message
 from .extractors import EXTRACTORS, FeatureExtractor, InceptionExtractor, extract_features, to_uint8
 from .extractors.classifier import ClassifierExtractor, write_atomic
@@ -449,13 +450,15 @@ def default_output_path(checkpoint_or_run: str | Path) -> Path:
 # Public entry points
 # ------------------------------------------------------------------------------------------------------------
 
-def generate_images(G: Callable[[Tensor], Tensor], z_dim: int, n: int, seed: int = 0, batch_size: int = 250,
-                    progress: bool = True, device: str | torch.device = "cpu") -> Tensor:
-    """uint8 [n, C, H, W] from `G` (z [b, z_dim] -> images in [-1, 1]) with z ~ N(0, I) drawn at once from
-    ``torch.Generator().manual_seed(seed)``: the z of ``LoadedGenerator.sample(n, seed)``, whatever the batch."""
+def generate_images(G: Callable[[Tensor], Tensor], latent: LatentPrior | int, n: int, seed: int = 0,
+                    batch_size: int = 250, progress: bool = True, device: str | torch.device = "cpu") -> Tensor:
+    """uint8 [n, C, H, W] from `G` (z [b, z_dim] -> images in [-1, 1]) with z drawn at once from the prior
+    (an int means N(0, I) of that size) with ``torch.Generator().manual_seed(seed)``: the z of
+    ``LoadedGenerator.sample(n, seed)``, whatever the batch."""
     if n < 1 or batch_size < 1:
         raise ValueError(f"n and batch_size must be >= 1, got {n} and {batch_size}")
-    z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+    prior = latent if isinstance(latent, LatentPrior) else LatentPrior(latent)
+    z = prior.sample(n, torch.Generator().manual_seed(seed))
     parts = []
     with torch.no_grad():
         for chunk in tqdm(z.split(batch_size), desc="generating", unit="batch", disable=not progress):
@@ -505,7 +508,7 @@ def evaluate(
     ext, label = resolve_extractor(extractor, dataset, device)
 
     t0 = time.perf_counter()
-    images = generate_images(G, G.z_dim, n, seed, batch_size, progress, device)
+    images = generate_images(G, G.latent, n, seed, batch_size, progress, device)
     generation_s = time.perf_counter() - t0
     scores, records, timings, reference = _score_images(images, ext, label, metrics, ref, batch_size=batch_size,
                                                         seed=seed, cache_dir=cache_dir, progress=progress)
@@ -584,7 +587,7 @@ class PeriodicEvaluator:
     ``<run>/checkpoints/best.pt`` (the full checkpoint) and ``<run>/best_eval.json`` (step, scores, settings).
     It uses only its own random generator and puts G back in its mode, so calling it never changes training.
 
-    What it reads from the trainer: ``spec`` (image shape), ``z_dim``, ``device``, ``generate(z)`` (images in
+    What it reads from the trainer: ``spec`` (image shape), ``latent``, ``device``, ``generate(z)`` (images in
     [-1, 1], eval mode), ``step``, ``run_dir``, ``state_dict()``, ``cfg.preset``.
     """
 
@@ -648,7 +651,7 @@ class PeriodicEvaluator:
         assert self._ext is not None
         started, t_start = _now(), time.perf_counter()
         t0 = time.perf_counter()
-        images = generate_images(trainer.generate, trainer.z_dim, self.n, self.seed, self.batch_size,
+        images = generate_images(trainer.generate, trainer.latent, self.n, self.seed, self.batch_size,
                                  self.progress, trainer.device)
         generation_s = time.perf_counter() - t0
         scores, records, timings, self._reference = _score_images(

@@ -11,6 +11,9 @@ G; D's head can look across the batch, as ProGAN's and Salimans et al.'s Ds do:
     (MinibatchDiscrimination) flatten(y) -> o [N, B] -> Linear(B, 1) -> added to the logit
 The last conv covers the whole base x base map, so it is a linear layer on flatten(h): conv(h) + Linear(o) is one
 linear layer on [flatten(h), o], Salimans et al.'s "concatenate o to the features and go on".
+Class-conditional (model.conditioning, blocks from ganforge.nn.conditional): one-hot c as K constant maps appended
+to z / x (input) or to the first hidden layer (hidden); conditional BatchNorm in place of G's BatchNorm (cbn);
+D's projection or AC-GAN head on its last hidden layer h (models/base.py Discriminator, which holds the head).
 AE D (model.d_type=autoencoder, for BEGAN/EBGAN): D's conv pyramid without BatchNorm -> Linear -> code [N, d_code]
 -> Linear -> the pyramid mirrored in transposed convs -> AE(x); ELU units as Berthelot et al.'s.
 """
@@ -20,20 +23,24 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from ..config.schema import ModelConfig
-from ..nn import record_reference
+from ..nn.conditional import ConditionalSequential, LabelConcat, check_labels
 from . import MODELS
 from .base import (
+    UNCONDITIONAL,
     AutoencoderDiscriminator,
+    Conditioning,
     DataSpec,
+    Discriminator,
     ModelFamily,
     apply_spectral_norm_switch,
-    batch_layers,
     check_classifier_only,
     draw_reference_z,
     g_norm_layers,
+    record_vbn_reference,
     resolve_g_norm,
     resolved,
 )
+from .latent import LatentPrior
 
 
 def pyramid(resolution: int) -> tuple[int, int]:
@@ -53,69 +60,77 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.normal_(module.weight, 0.0, 0.02)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
-    elif isinstance(module, nn.BatchNorm2d):
+    elif isinstance(module, nn.BatchNorm2d) and module.affine:  # conditional BN keeps its per-class gains at 1
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, z_dim: int, out_shape: tuple[int, int, int], width: int, norm: str = "batch",
+    def __init__(self, latent: LatentPrior | int, out_shape: tuple[int, int, int], width: int,
+                 num_classes: int | None = None, conditioning: str = "none", norm: str = "batch",
                  vbn_ref_size: int = 64) -> None:
         super().__init__()
         channels, resolution, _ = out_shape
         base, k = pyramid(resolution)
-        self.z_dim, self.out_shape = z_dim, out_shape
-        widths = [width * 2 ** (k - 1 - i) for i in range(k)]  # e.g. k=3, width=64: 256 @4x4, 128 @8x8, 64 @16x16
+        self.latent = latent if isinstance(latent, LatentPrior) else LatentPrior(latent)
+        self.z_dim, self.out_shape = self.latent.dim, out_shape  # z_dim: the width of z, one-hot part included
+        self.num_classes = num_classes if conditioning != "none" else None  # K of a conditional G, else None
+        self.conditioning = conditioning  # none | input | hidden | cbn (norm is then cbn: see resolve_g_norm)
+        K = num_classes or 0
         bias = norm == "none"  # a normalisation's shift makes a conv bias redundant
-        layers: list[nn.Module] = [
-            nn.ConvTranspose2d(z_dim, widths[0], base, 1, 0, bias=bias),  # [N, w0, base, base]
-            *g_norm_layers(norm, widths[0], images=True), nn.ReLU(True)]
-        for c_in, c_out in zip(widths[:-1], widths[1:]):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias), *g_norm_layers(norm, c_out, images=True),
-                       nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]  # no BN at the output
-        self.net = nn.Sequential(*layers)
+
+        def normalise(c: int) -> list[nn.Module]:
+            return g_norm_layers(norm, c, images=True, num_classes=K)
+
+        widths = [width * 2 ** (k - 1 - i) for i in range(k)]  # e.g. k=3, width=64: 256 @4x4, 128 @8x8, 64 @16x16
+        layers: list[nn.Module] = [LabelConcat(K)] if conditioning == "input" else []  # [N, z_dim + K, 1, 1]
+        layers += [nn.ConvTranspose2d(self.z_dim + (K if conditioning == "input" else 0), widths[0], base, 1, 0,
+                                      bias=bias), *normalise(widths[0]), nn.ReLU(True)]  # [N, w0, base, base]
+        if conditioning == "hidden":
+            layers += [LabelConcat(K)]                                               # [N, w0 + K, base, base]
+        c_in = widths[0] + (K if conditioning == "hidden" else 0)
+        for c_out in widths[1:]:
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias), *normalise(c_out), nn.ReLU(True)]
+            c_in = c_out
+        layers += [nn.ConvTranspose2d(c_in, channels, 4, 2, 1), nn.Tanh()]  # no BN at the output
+        self.net = ConditionalSequential(*layers)
         self.apply(dcgan_init)
-        self.register_buffer("z_ref", draw_reference_z(norm, vbn_ref_size, z_dim))  # [R, z_dim]; None without VBN
+        self.register_buffer("z_ref", draw_reference_z(norm, vbn_ref_size, self.latent))  # [R, z_dim]; None w/o VBN
 
     def forward(self, z: Tensor, c: Tensor | None = None) -> Tensor:
-        if self.z_ref is not None:  # VBN: this call's reference statistics, from the fixed z_ref and today's weights
-            record_reference(self.net, self.z_ref.view(self.z_ref.shape[0], -1, 1, 1))
-        return self.net(z.view(z.shape[0], -1, 1, 1))  # [N, C, H, W] in [-1, 1]
+        c = check_labels(c, self.num_classes, z.shape[0], "G") if self.num_classes else None
+        if self.z_ref is not None:
+            record_vbn_reference(self.net, self.z_ref.view(self.z_ref.shape[0], -1, 1, 1), self.num_classes)
+        return self.net(z.view(z.shape[0], -1, 1, 1), c)  # [N, C, H, W] in [-1, 1]
 
 
-class DCGANDiscriminator(nn.Module):
-    def __init__(self, in_shape: tuple[int, int, int], width: int, mbstd_group: int = 0, mbdisc_kernels: int = 0,
-                 mbdisc_dim: int = 5) -> None:
+class DCGANDiscriminator(Discriminator):
+    def __init__(self, in_shape: tuple[int, int, int], width: int, cond: Conditioning = UNCONDITIONAL,
+                 mbstd_group: int = 0, mbdisc_kernels: int = 0, mbdisc_dim: int = 5) -> None:
         super().__init__()
         channels, resolution, _ = in_shape
         base, k = pyramid(resolution)
+        K = cond.num_classes or 0
         widths = [width * 2**i for i in range(k)]  # e.g. k=3: 64 @16x16, 128 @8x8, 256 @4x4
-        layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]  # no BN at input
-        for c_in, c_out in zip(widths[:-1], widths[1:]):
+        layers: list[nn.Module] = [LabelConcat(K)] if cond.d == "input" else []  # [N, C + K, H, W]
+        layers += [nn.Conv2d(channels + (K if cond.d == "input" else 0), widths[0], 4, 2, 1),
+                   nn.LeakyReLU(0.2, True)]  # no BN at the input
+        if cond.d == "hidden":
+            layers += [LabelConcat(K)]       # [N, w0 + K, H/2, W/2]
+        c_in = widths[0] + (K if cond.d == "hidden" else 0)
+        for c_out in widths[1:]:
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
-        c_last = widths[-1] + (1 if mbstd_group > 0 else 0)  # + ProGAN's std channel
-        layers += [nn.Conv2d(c_last, 1, base, 1, 0)]  # [N, 1, 1, 1]
-        self.net = nn.Sequential(*layers)
-        self.mbstd, self.mbdisc = batch_layers(mbstd_group, mbdisc_kernels, mbdisc_dim, c_last * base * base)
-        self.mbdisc_out = nn.Linear(mbdisc_kernels, 1, bias=False) if mbdisc_kernels > 0 else None
+            c_in = c_out
+        c_last = c_in + (1 if mbstd_group > 0 else 0)  # + ProGAN's std channel
+        layers += [nn.Conv2d(c_last, 1, base, 1, 0)]  # psi: [N, 1, 1, 1]
+        self.net = ConditionalSequential(*layers)
+        self.add_batch_layers(mbstd_group, mbdisc_kernels, mbdisc_dim, c_last * base * base)
+        self.add_class_parts(cond, c_in * base * base)
         self.apply(dcgan_init)
 
     def features(self, x: Tensor, c: Tensor | None = None) -> Tensor:
         """The last hidden layer's activations, [N, C, base, base] (4x4 for 32/64 px)."""
-        return self.net[:-1](x)
-
-    def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
-        if self.mbstd is not None:
-            h = self.mbstd(h)                                   # [N, C + 1, base, base]
-        logits = self.net[-1](h).flatten()                      # [N]
-        if self.mbdisc is not None and self.mbdisc_out is not None:
-            o = self.mbdisc(h)[:, -self.mbdisc.num_kernels:]    # [N, B]: closeness to the rest of the batch
-            logits = logits + self.mbdisc_out(o).squeeze(1)
-        return logits                                           # [N] logits
-
-    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
-        return self.head(self.features(x, c), c)
+        return self.net[:-1](x, self.trunk_labels(c, x.shape[0]))
 
 
 class ConvAutoencoder(AutoencoderDiscriminator):
@@ -156,12 +171,14 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
     if h != w:
         raise ValueError(f"dcgan needs square images, got {h}x{w}")
     p = resolved(cfg, z_dim=100, g_width=64, d_width=64, d_code=64)
-    G = DCGANGenerator(p["z_dim"], (c, h, w), p["g_width"], resolve_g_norm(cfg, "batch"), cfg.vbn_ref_size)
     check_classifier_only(cfg)
+    cond = Conditioning.of(cfg, spec)
+    G = DCGANGenerator(LatentPrior(p["z_dim"], cfg.z_categories), (c, h, w), p["g_width"], cond.num_classes, cond.g,
+                       norm=resolve_g_norm(cfg, "batch", cond), vbn_ref_size=cfg.vbn_ref_size)
     if cfg.d_type == "autoencoder":
         D: nn.Module = ConvAutoencoder((c, h, w), p["d_width"], p["d_code"])
     else:
-        D = DCGANDiscriminator((c, h, w), p["d_width"], cfg.mbstd_group, cfg.mbdisc_kernels, cfg.mbdisc_dim)
+        D = DCGANDiscriminator((c, h, w), p["d_width"], cond, cfg.mbstd_group, cfg.mbdisc_kernels, cfg.mbdisc_dim)
     apply_spectral_norm_switch(cfg, G, D)
     if cfg.channels_last:
         import torch

@@ -1,9 +1,20 @@
 """Shared building blocks for G and D: spectral normalisation, minibatch discrimination, minibatch standard
-deviation, virtual batch normalisation. Model families import these; nothing here imports models or training."""
+deviation, virtual batch normalisation, class conditioning (label concatenation, conditional BatchNorm, the projection
+term). Model families import these; nothing here imports models or training."""
 
+from .conditional import (
+    ClassProjection,
+    ConditionalBatchNorm,
+    ConditionalLayer,
+    ConditionalSequential,
+    LabelConcat,
+    balanced_labels,
+    check_labels,
+)
 from .minibatch import MinibatchDiscrimination, MinibatchStdDev
 from .spectral_norm import SpectralNorm, apply_spectral_norm, is_spectrally_normalised, spectral_norm
 from .vbn import VirtualBatchNorm, record_reference
 
-__all__ = ["MinibatchDiscrimination", "MinibatchStdDev", "SpectralNorm", "VirtualBatchNorm", "apply_spectral_norm",
-           "is_spectrally_normalised", "record_reference", "spectral_norm"]
+__all__ = ["ClassProjection", "ConditionalBatchNorm", "ConditionalLayer", "ConditionalSequential", "LabelConcat",
+           "MinibatchDiscrimination", "MinibatchStdDev", "SpectralNorm", "VirtualBatchNorm", "apply_spectral_norm",
+           "balanced_labels", "check_labels", "is_spectrally_normalised", "record_reference", "spectral_norm"]

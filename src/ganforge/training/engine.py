@@ -2,12 +2,22 @@
 run needs around them: seeding, devices, EMA, logging, samples, metrics, checkpoints, resume, signals.
 
     for step in steps:
-        k times:  real, c <- data;  z ~ N(0, I);  D update (+ penalty, + clipping)      (n_critic = k)
-        z ~ N(0, I);  G update;  (BEGAN: k_t update);  G_ema <- EMA(G)
+        k times:  real, c <- data;  z ~ p(z);  D update (+ penalties, + clipping)       (n_critic = k)
+                  [every reg_every D updates: lazy R1/R2 update];  [historical average of D]
+        z ~ p(z);  G update (+ penalties; against D unrolled when train.unroll);  [historical average of G]
+        (or, with train.consensus: one simultaneous update of G and D)
+        (BEGAN: k_t update);  G_ema <- EMA(G)
         every N steps: scalars, samples, 2-D metrics, checkpoint
 
-Energy losses (BEGAN, EBGAN) train an autoencoder D on its reconstruction energies with the energy steps; their
-state (BEGAN's k_t) is checkpointed with everything else.
+p(z) is G's latent prior (G.latent: N(0, I), with a one-hot part when model.z_categories > 0).
+
+Energy losses (BEGAN, EBGAN) train an autoencoder D on its reconstruction energies with the energy steps (instance
+noise and the weight penalties included); their state (BEGAN's k_t) is checkpointed with everything else.
+
+Class-conditional runs (model.conditioning): c are the labels of the data batch. The D step makes its fakes with the
+real batch's labels; the G step reuses the labels of the last real batch, so G is trained on each class as often as
+the data holds it, relativistic losses compare reals and fakes of the same classes, and no extra random draw is
+needed (resume stays exact with nothing new to save). Samples for pictures and metrics take balanced classes.
 
 Exactness of resume: every random draw of training comes from generators whose states are checkpointed (the data
 stream's, the noise generator, torch's global CPU/CUDA state); samples and metrics use their own fixed generators,
@@ -37,12 +47,17 @@ from ..config import Config, from_dict, save_yaml, to_dict
 from ..config.validate import validate
 from ..data import BatchStream, Dataset, ToyDistribution, build_dataset
 from ..losses import ENERGY_LOSSES, LOSSES, EnergyLoss, GANLoss
+from ..losses.tricks import smooth_real_labels
 from ..metrics.toy2d import mode_quality
 from ..models import DataSpec, build_models, resolve_model_name
+from ..models.base import looks_across_the_batch
+from ..nn.conditional import balanced_labels
+from ..regularizers import HistoricalAverage, LazyRegularization, instance_noise_std
 from ..tracking import RunLogger, read_jsonl
+from .consensus import consensus_step
 from .ema import ema_copy, ema_update
 from .optim import build_optimizer, lr_factor, set_lr
-from .step import d_step, energy_d_step, energy_g_step, g_step
+from .step import d_reg_step, d_step, energy_d_step, energy_g_step, g_step
 
 N_TOY_EVAL = 2500  # samples for the PacGAN protocol
 
@@ -104,26 +119,38 @@ class Trainer:
         G, D = build_models(cfg.model, self.spec)
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema > 0 else None
+        # Lazy R1/R2 add D updates; StyleGAN2 slows D's optimiser by c = N / (N + 1) to make up for them.
+        self.lazy = LazyRegularization(cfg.reg.reg_every) if cfg.reg.reg_every > 1 else None
+        self.d_lr, d_betas = cfg.optim.d_lr, (cfg.optim.beta1, cfg.optim.beta2)
+        if self.lazy is not None:
+            self.d_lr, d_betas = self.lazy.adam_hparams(self.d_lr, d_betas)
         self.opt_G = build_optimizer(self.G.parameters(), cfg.optim, cfg.optim.g_lr)
-        self.opt_D = build_optimizer(self.D.parameters(), cfg.optim, cfg.optim.d_lr)
+        self.opt_D = build_optimizer(self.D.parameters(), cfg.optim, self.d_lr, betas=d_betas)
         self.loss: GANLoss | None = None        # a logit loss, or
         self.energy: EnergyLoss | None = None   # an energy loss (with its state) for an autoencoder D
         if cfg.loss.name in ENERGY_LOSSES:
             self.energy = ENERGY_LOSSES.get(cfg.loss.name).from_config(cfg.loss, self.device)
             self.D.power = self.energy.power    # D(x) = -(the energy this loss uses): plots read D's logits
         else:
-            self.loss = LOSSES.get(cfg.loss.name)
+            self.loss = smooth_real_labels(LOSSES.get(cfg.loss.name), cfg.loss.real_label)
+        # Historical averaging: the running means of G's and D's past weights (checkpointed).
+        self.hist_G = HistoricalAverage() if cfg.reg.hist_weight > 0 else None
+        self.hist_D = HistoricalAverage() if cfg.reg.hist_weight > 0 else None
+        self.num_classes: int | None = getattr(self.G, "num_classes", None)  # K of a class-conditional G
+        # AC-GAN's class cross-entropy weight (losses/auxiliary.py); 0 for every other conditioning
+        self.ac_weight = (cfg.loss.ac_weight or 1.0) if cfg.model.conditioning == "acgan" else 0.0
         self.stream = BatchStream(self.dataset, t.batch_size, seed=t.seed, device=self.device)
         self.noise = torch.Generator(device=self.device).manual_seed(t.seed + 1)  # z for training
-        self.z_dim = self.G.z_dim
+        self.latent = self.G.latent
+        self.z_dim = self.latent.dim
         fixed = torch.Generator().manual_seed(t.seed + 2)  # fixed z for sample grids and 2-D metrics
-        self.fixed_z = torch.randn(cfg.output.n_samples, self.z_dim, generator=fixed).to(self.device)
-        self.eval_z = torch.randn(N_TOY_EVAL, self.z_dim, generator=fixed).to(self.device)
+        self.fixed_z = self.latent.sample(cfg.output.n_samples, fixed).to(self.device)
+        self.eval_z = self.latent.sample(N_TOY_EVAL, fixed).to(self.device)
         self.step = 0
         self.last_checkpoint: Path | None = None
         self._bad = torch.zeros((), dtype=torch.bool, device=self.device)  # any non-finite loss since last check
         self._window: dict[str, Tensor] = {}  # per-step scalars summed on the device until the next log step
-        self._window_steps = 0
+        self._window_counts: dict[str, int] = {}  # how many steps logged each (lazy penalties: only some do)
         if resume is not None:
             self.load_state_dict(resume)
         self.run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
@@ -158,6 +185,8 @@ class Trainer:
             "G_ema": self.G_ema.state_dict() if self.G_ema is not None else None,
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
+            "hist_G": self.hist_G.state_dict() if self.hist_G is not None else None,
+            "hist_D": self.hist_D.state_dict() if self.hist_D is not None else None,
             "loss_state": self.energy.state_dict() if self.energy is not None else {},   # BEGAN: k_t
             "rng": rng,
         }
@@ -169,6 +198,10 @@ class Trainer:
             self.G_ema.load_state_dict(state["G_ema"] if state.get("G_ema") is not None else state["G"])
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
+        for history, key in ((self.hist_G, "hist_G"), (self.hist_D, "hist_D")):
+            if history is not None and state.get(key) is not None:  # else averaging starts now (switched on at resume)
+                history.load_state_dict({"count": state[key]["count"],
+                                         "mean": [m.to(self.device) for m in state[key]["mean"]]})
         if self.energy is not None:
             self.energy.load_state_dict(state["loss_state"])
         rng = state["rng"]
@@ -195,11 +228,17 @@ class Trainer:
         return self.G_ema if self.G_ema is not None else self.G
 
     @torch.no_grad()
-    def generate(self, z: Tensor) -> Tensor:
+    def generate(self, z: Tensor, c: Tensor | None = None) -> Tensor:
+        """Samples of z [N, z_dim] (labels c [N] for a conditional G; None = balanced classes 0, 1, ..., K-1, 0...)."""
         G = self.sampler
+        if self.num_classes is None:
+            c_chunks: list[Tensor | None] = [None] * len(z.split(1024))
+        else:
+            c = balanced_labels(len(z), self.num_classes, z.device) if c is None else c.to(z.device)
+            c_chunks = list(c.split(1024))
         was_training = G.training
         G.eval()
-        out = torch.cat([G(chunk) for chunk in z.split(1024)])
+        out = torch.cat([G(chunk, c_chunk) for chunk, c_chunk in zip(z.split(1024), c_chunks)])
         G.train(was_training)
         return out
 
@@ -215,24 +254,31 @@ class Trainer:
 
     @torch.no_grad()
     def save_samples(self, path: Path) -> Path:
+        if self.spec.kind == "images" and self.num_classes:
+            # one row per class, one fixed z per column: style stays put down a column while the class changes
+            cols = math.ceil(len(self.fixed_z) / self.num_classes)
+            z = self.fixed_z[:cols].repeat(self.num_classes, 1)                  # [K * cols, z_dim], row-major
+            c = torch.arange(self.num_classes, device=self.device).repeat_interleave(cols)
+            return save_image_grid(self.generate(z, c), path, nrow=cols)
         if self.spec.kind == "images":
             return save_image_grid(self.generate(self.fixed_z), path)
         fake = self.to_data_coords(self.generate(self.eval_z)).cpu()
-        real = self._real_points(len(fake))
+        real = self.real_points(len(fake))
         D = self.D
         was_training = D.training
         D.eval()
         try:
             pack = getattr(D, "pack", 1)  # a packing D scores a grid point as a pack of copies of it
             critic = lambda x: D(x.to(self.device).repeat_interleave(pack, 0))  # noqa: E731
-            if _looks_across_the_batch(D):  # a grid point's logit would depend on its grid neighbours: no heat map
+            if looks_across_the_batch(D):  # a grid point's logit would depend on its grid neighbours: no heat map
                 critic = None
             return save_scatter(fake, path, real=real, critic=critic, scale=self.data["scale"],
                                 title=f"{self.cfg.preset} on {self.data['name']}, step {self.step}")
         finally:
             D.train(was_training)
 
-    def _real_points(self, n: int) -> Tensor:
+    def real_points(self, n: int) -> Tensor:
+        """n data points in data coordinates, the same ones every call (a fixed generator): for pictures and scores."""
         ds = self.dataset
         if isinstance(ds, ToyDistribution):
             return ds.sample(n, torch.Generator().manual_seed(self.cfg.train.seed + 3))
@@ -253,11 +299,12 @@ class Trainer:
         n_params = sum(p.numel() for p in self.G.parameters()), sum(p.numel() for p in self.D.parameters())
         print(f"ganforge {__version__}: preset {cfg.preset}, data {self.data['name']} {list(self.spec.shape)}, "
               f"model {resolve_model_name(cfg.model, self.spec)} (G {n_params[0]:,} / D {n_params[1]:,} params), "
-              f"loss {cfg.loss.name}, device {self.device}", file=sys.stderr)
+              f"loss {cfg.loss.name}" + (f", {cfg.model.conditioning}-conditional on {self.num_classes} classes"
+                                         if self.num_classes else "") + f", device {self.device}", file=sys.stderr)
         print(f"run directory: {self.run_dir}" + (f" (resuming at step {self.step})" if resumed else ""),
               file=sys.stderr)
 
-        self._window, self._window_steps = {}, 0
+        self._window, self._window_counts = {}, {}
         last_time, last_step = time.perf_counter(), self.step
         metrics: dict[str, float] = {}
         progress = _progress_bar(self.step, t.steps, cfg.output.progress)
@@ -279,10 +326,10 @@ class Trainer:
                     if self._bad.item():
                         raise TrainingDiverged(self._diverged_message())
                     now = time.perf_counter()
-                    scalars = {k: v.item() / self._window_steps for k, v in self._window.items()}
+                    scalars = {k: v.item() / self._window_counts[k] for k, v in self._window.items()}
                     scalars["lr_factor"] = lr_factor(cfg.optim, self.step - 1, t.steps)
                     scalars["samples_per_s"] = (self.step - last_step) * t.batch_size * t.n_critic / (now - last_time)
-                    self._window, self._window_steps, last_time, last_step = {}, 0, now, self.step
+                    self._window, self._window_counts, last_time, last_step = {}, {}, now, self.step
                     if evaluate_now:
                         if self.data["modes"] is not None:
                             scalars.update(self.toy_metrics())
@@ -317,42 +364,79 @@ class Trainer:
         return RunResult(self.run_dir, path, self.step, metrics)
 
     def train_step(self) -> dict[str, Tensor]:
-        """One generator step: n_critic D updates, one G update, the EMA; returns detached scalars (no sync)."""
+        """One generator step: n_critic D updates, one G update, the EMA (or, with train.consensus, one
+        simultaneous update of both, then the EMA); returns detached scalars (no sync)."""
         cfg, t = self.cfg, self.cfg.train
         if cfg.optim.lr_decay != "none":
             factor = lr_factor(cfg.optim, self.step, t.steps)
             set_lr(self.opt_G, cfg.optim.g_lr * factor)
-            set_lr(self.opt_D, cfg.optim.d_lr * factor)
-        for _ in range(t.n_critic):
+            set_lr(self.opt_D, self.d_lr * factor)
+        noise_std = self.instance_noise_std()
+        fm = {"fm_weight": cfg.loss.fm_weight, "fm_only": cfg.loss.fm_only}   # feature matching in G's loss
+        stats: dict[str, Tensor] = {}
+        if t.consensus > 0:
             real, c = self.stream.next()
-            z = torch.randn(real.shape[0], self.z_dim, device=self.device, generator=self.noise)
-            if self.energy is not None:
-                d_stats = energy_d_step(self.G, self.D, self.opt_D, self.energy, real, z, c)
-            else:
-                assert self.loss is not None
-                d_stats = d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, generator=self.noise)
-        z = torch.randn(t.batch_size, self.z_dim, device=self.device, generator=self.noise)
-        if self.energy is not None:
-            g_stats = energy_g_step(self.G, self.D, self.opt_G, self.energy, z, c)
+            z = self.latent.sample(real.shape[0], self.noise, self.device)
+            stats.update(consensus_step(self.G, self.D, self.opt_G, self.opt_D, self.loss, cfg.reg, real, z, c,
+                                        self.noise, gamma=t.consensus, noise_std=noise_std, **fm, hist_G=self.hist_G,
+                                        hist_D=self.hist_D))
+            stats.update(self._after_d_update(self.step, real, z, c, noise_std))
+        elif self.energy is not None:
+            for i in range(t.n_critic):
+                real, c = self.stream.next()
+                z = self.latent.sample(real.shape[0], self.noise, self.device)
+                stats.update(energy_d_step(self.G, self.D, self.opt_D, self.energy, real, z, c, reg=cfg.reg,
+                                           noise_std=noise_std, generator=self.noise, history=self.hist_D))
+                stats.update(self._after_d_update(self.step * t.n_critic + i, real, z, c, noise_std))
+            z = self.latent.sample(t.batch_size, self.noise, self.device)
+            stats.update(energy_g_step(self.G, self.D, self.opt_G, self.energy, z, c, reg=cfg.reg,
+                                       noise_std=noise_std, generator=self.noise, history=self.hist_G))
             # BEGAN: k_{t+1} from this step's L(x) (last D step) and L(G(z_G)) (the G step); logs k and M_global
-            g_stats.update(self.energy.update(d_stats["energy/real"], g_stats["energy/fake_G"]))
+            stats.update(self.energy.update(stats["energy/real"], stats["energy/fake_G"]))
         else:
-            assert self.loss is not None
-            g_stats = g_step(self.G, self.D, self.opt_G, self.loss, z, c,
-                             real=real if self.loss.needs_real_for_g else None)
+            for i in range(t.n_critic):
+                real, c = self.stream.next()
+                z = self.latent.sample(real.shape[0], self.noise, self.device)
+                stats.update(d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, self.noise,
+                                    noise_std=noise_std, history=self.hist_D, ac_weight=self.ac_weight))
+                stats.update(self._after_d_update(self.step * t.n_critic + i, real, z, c, noise_std))
+            z = self.latent.sample(t.batch_size, self.noise, self.device)
+            stats.update(g_step(self.G, self.D, self.opt_G, self.loss, z, c, real, reg=cfg.reg, **fm,  # c: see top
+                                unroll=t.unroll, opt_D=self.opt_D, noise_std=noise_std, generator=self.noise,
+                                history=self.hist_G, ac_weight=self.ac_weight))
+        if self.hist_G is not None:
+            self.hist_G.update(self.G)
         if self.G_ema is not None:
             if self.step >= t.ema_start:
                 ema_update(self.G_ema, self.G, t.ema)
             else:
                 ema_copy(self.G_ema, self.G)
         self.step += 1
-        stats = {**d_stats, **g_stats}
         # Bookkeeping stays on the device: reading a value would wait for the GPU at every step.
         self._bad |= ~torch.isfinite(stats["loss/D"]) | ~torch.isfinite(stats["loss/G"])
         for key, value in stats.items():
             self._window[key] = self._window[key] + value if key in self._window else value.clone()
-        self._window_steps += 1
+            self._window_counts[key] = self._window_counts.get(key, 0) + 1
         return stats
+
+    def _after_d_update(self, d_updates: int, real: Tensor, z: Tensor, c: Tensor | None,
+                        noise_std: float) -> dict[str, Tensor]:
+        """After D update number `d_updates` (from 0): the lazy R1/R2 update when due, then D's historical average."""
+        stats = {}
+        if self.lazy is not None and self.lazy.due(d_updates):
+            stats = d_reg_step(self.G, self.D, self.opt_D, self.cfg.reg, real, z, c, noise_std=noise_std,
+                               generator=self.noise)
+        if self.hist_D is not None:
+            self.hist_D.update(self.D)
+        return stats
+
+    def instance_noise_std(self, step: int | None = None) -> float:
+        """The instance noise std at G step `step` (default: the current one); 0 when off."""
+        r = self.cfg.reg
+        if r.instance_noise == 0:
+            return 0.0
+        end = r.instance_noise_end or self.cfg.train.steps
+        return instance_noise_std(r.instance_noise, end, self.step if step is None else step)
 
     def finish(self, metrics: dict[str, float]) -> None:
         """Final artifacts: samples.png, curves.png, metrics.json."""
@@ -391,13 +475,6 @@ class Trainer:
     def _restore_signal_handlers(previous: dict[int, Any]) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _looks_across_the_batch(D: nn.Module) -> bool:
-    """True when D's logit for a sample depends on the other samples of its batch (minibatch layers)."""
-    from ..nn import MinibatchDiscrimination, MinibatchStdDev
-
-    return any(isinstance(m, (MinibatchDiscrimination, MinibatchStdDev)) for m in D.modules())
 
 
 def default_run_dir(cfg: Config) -> Path:

@@ -10,10 +10,12 @@ from torch import nn
 from ..config.schema import OptimConfig
 
 
-def build_optimizer(params: Iterable[nn.Parameter], cfg: OptimConfig, lr: float) -> torch.optim.Optimizer:
-    """Adam(beta1, beta2) | RMSProp(momentum) | SGD(momentum), at learning rate `lr` (G and D get their own)."""
+def build_optimizer(params: Iterable[nn.Parameter], cfg: OptimConfig, lr: float,
+                    betas: tuple[float, float] | None = None) -> torch.optim.Optimizer:
+    """Adam(beta1, beta2) | RMSProp(momentum) | SGD(momentum), at learning rate `lr` (G and D get their own).
+    `betas` overrides (beta1, beta2) for Adam (lazy regularisation's correction); None = the config's."""
     if cfg.name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2))
+        return torch.optim.Adam(params, lr=lr, betas=betas if betas is not None else (cfg.beta1, cfg.beta2))
     if cfg.name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum)
     if cfg.name == "sgd":
