@@ -122,6 +122,90 @@ def test_every_point_dataset_builds_points():
         assert build_dataset(DataConfig(name=name)).kind == "images"
 
 
+@pytest.mark.parametrize("preset, overrides, message", [
+    ("gan", ["model.g_norm=vbn"], "choose one of: auto, none, batch, virtual"),
+    ("gan", ["model.spectral_norm=D"], "choose one of: none, d, g, both"),
+    ("gan", ["model.d_type=ae"], "choose one of: classifier, autoencoder"),
+    ("gan", ["loss.name=begn"], "did you mean 'began'"),
+    ("gan", ["model.d_type=autoencoder"], r"D\(x\) = -energy <= 0.*use loss.name=began or ebgan"),
+    ("hinge", ["loss.name=ebgan"], "set model.d_type=autoencoder"),
+    ("began", ["model.pack=2"], "classifier D's head"),
+    ("began", ["model.mbstd_group=4"], "classifier D's head"),
+    ("ebgan", ["model.mbdisc_kernels=10"], "classifier D's head"),
+    ("began", ["reg.gp_weight=10"], "not wired into the energy losses"),
+    ("ebgan", ["reg.clip=0.01"], "not wired into the energy losses"),
+    ("ebgan", ["loss.began_gamma=0.7"], "a setting of loss.name=began"),
+    ("gan", ["loss.ebgan_margin=2"], "a setting of loss.name=ebgan"),
+    ("began", ["loss.began_gamma=1.5"], r"in \(0, 1\]"),
+    ("ebgan", ["loss.ebgan_margin=0"], "must be > 0"),
+    ("gan", ["model.mbstd_group=1"], "group size >= 2"),
+    ("gan", ["model.mbstd_group=3", "train.batch_size=32"], "must divide the 32 rows"),
+    ("pacgan", ["model.mbstd_group=8", "train.batch_size=24"], r"must divide the 12 rows.*model.pack=2"),
+    ("gan", ["model.mbdisc_dim=3"], "needs model.mbdisc_kernels > 0"),
+    ("gan", ["model.vbn_ref_size=32"], "needs model.g_norm=virtual"),
+    ("gan", ["model.g_norm=virtual", "model.vbn_ref_size=0"], ">= 1"),
+    ("gan", ["model.d_code=4"], "needs model.d_type=autoencoder"),
+    # with the conditional GANs and the training tricks of main
+    ("began", ["model.conditioning=input"], "an autoencoder D.*has neither: use model.conditioning=none"),
+    ("ebgan", ["model.conditioning=acgan"], "an autoencoder D"),
+    ("gan", ["model.conditioning=projection", "model.g_norm=virtual"],
+     "conditional BatchNorm.*model.g_norm=virtual.*model.g_conditioning=input or hidden"),
+    ("gan", ["model.conditioning=input", "model.g_conditioning=cbn", "model.g_norm=none"], "conditional BatchNorm"),
+    ("began", ["reg.r2_gamma=1"], "'reg.r2_gamma'=1.0 is not wired into the energy losses"),
+    ("began", ["reg.dragan_weight=10"], "not wired into the energy losses"),
+    ("ebgan", ["train.unroll=5"], "'train.unroll'=5 is not wired into the energy losses"),
+    ("ebgan", ["train.consensus=1"], "not wired into the energy losses"),
+    ("began", ["loss.fm_weight=1"], "not wired into the energy losses"),
+    ("ebgan", ["loss.real_label=0.9"], "loss.name=ebgan has none"),
+])
+def test_architecture_and_energy_options_reject_what_makes_no_sense(preset, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        validate(build_config(preset, "ring8", overrides))
+
+
+def test_new_switches_pass_validation_together():
+    validate(build_config("sngan", "ring8", ["model.spectral_norm=both", "model.g_norm=virtual",
+                                             "model.vbn_ref_size=32", "model.mbstd_group=4", "model.mbdisc_kernels=8",
+                                             "model.mbdisc_dim=3"]))
+    validate(build_config("pacgan", "ring8", ["model.mbstd_group=4", "train.batch_size=32"]))  # 16 packs, groups of 4
+    validate(build_config("began", "digits", ["model.spectral_norm=d", "model.d_code=16"]))
+    # ... with conditioning, the latent prior and the tricks (energy losses: the ones their steps run)
+    validate(build_config("cgan-projection", "digits", ["model.spectral_norm=d", "model.mbstd_group=4",
+                                                        "model.mbdisc_kernels=8", "model.g_norm=batch"]))
+    validate(build_config("cgan", "digits", ["model.g_norm=virtual", "model.z_categories=10", "train.unroll=2"]))
+    validate(build_config("cgan-projection", "digits", ["model.g_norm=virtual", "model.g_conditioning=input"]))
+    validate(build_config("sngan", "ring8", ["model.mbstd_group=4", "train.consensus=1", "loss.fm_weight=1",
+                                             "reg.r1_gamma=1", "reg.dragan_weight=1"]))
+    validate(build_config("ebgan", "ring8", ["reg.instance_noise=0.1", "reg.ortho_weight=1e-4", "reg.hist_weight=1",
+                                             "model.z_categories=8", "model.g_norm=virtual", "train.n_critic=2"]))
+
+
+def test_g_batchnorm_of_older_configs_reads_as_g_norm():
+    """Every config saved before model.g_norm names model.g_batchnorm; those runs must still load and resume."""
+    old = to_dict(Config())
+    del old["model"]["g_norm"]
+    for saved, expected in ((False, "auto"), (True, "batch")):
+        old["model"]["g_batchnorm"] = saved
+        assert from_dict(old).model.g_norm == expected
+    assert apply_overrides(Config(), ["model.g_batchnorm=true"]).model.g_norm == "batch"
+    with pytest.raises(ConfigError, match="expected true or false"):
+        apply_overrides(Config(), ["model.g_batchnorm=maybe"])
+
+
+def test_new_presets_follow_their_papers():
+    sn, be, eb = build_config("sngan", "digits"), build_config("began", "digits"), build_config("ebgan", "digits")
+    assert (sn.loss.name, sn.model.spectral_norm, sn.optim.d_lr, sn.optim.beta1, sn.optim.beta2, sn.train.n_critic,
+            sn.train.batch_size) == ("hinge", "d", 2e-4, 0.5, 0.999, 1, 64)
+    assert (be.loss.name, be.model.d_type, be.loss.began_gamma, be.loss.began_lambda_k, be.optim.d_lr,
+            be.train.batch_size, be.model.z_dim) == ("began", "autoencoder", 0.5, 1e-3, 1e-4, 16, 64)
+    assert (eb.loss.name, eb.model.d_type, eb.loss.ebgan_pt_weight) == ("ebgan", "autoencoder", 0.1)
+    for name in ("sngan", "began", "ebgan"):
+        points = build_config(name, "ring8")
+        assert points.model.name == "mlp" and points.model.g_activation == "tanh" and points.model.z_dim == 8
+        validate(points)
+        validate(build_config(name, "digits"))
+
+
 @pytest.mark.parametrize("overrides, message", [
     (["loss.name=wgan", "loss.real_label=0.9"], r"loss.name=wgan has none. Use loss.name ns or minimax"),
     (["loss.name=hinge", "loss.real_label=0.9"], "ns or minimax"),

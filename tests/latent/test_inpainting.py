@@ -42,7 +42,7 @@ def test_built_in_masks():
 
 def _tiny_g():
     torch.manual_seed(0)
-    return MLPGenerator(LatentPrior(4), (1, 8, 8), width=32, depth=2, batchnorm=False, tanh=True).eval()
+    return MLPGenerator(LatentPrior(4), (1, 8, 8), width=32, depth=2, norm="none", tanh=True).eval()
 
 
 def test_inpainting_beats_the_mean_image_in_the_hole():

@@ -27,7 +27,7 @@ def test_linear_generator_recovers_z_star(linear_g):
 
 def test_mlp_generator_beats_the_best_of_1000_random_latents():
     torch.manual_seed(0)
-    G = MLPGenerator(LatentPrior(4), (1, 6, 6), width=32, depth=2, batchnorm=False, tanh=True).eval()
+    G = MLPGenerator(LatentPrior(4), (1, 6, 6), width=32, depth=2, norm="none", tanh=True).eval()
     z_star = torch.randn(6, 4, generator=_seed(1))
     with torch.no_grad():
         x = G(z_star)
@@ -56,7 +56,7 @@ def test_more_restarts_never_do_worse():
     """Restarts draw their starts in order, so the 4-restart run contains the 1-restart run's start and keeps
     the best of its finishes."""
     torch.manual_seed(1)
-    G = MLPGenerator(LatentPrior(3), (1, 4, 4), width=16, depth=2, batchnorm=False, tanh=True)
+    G = MLPGenerator(LatentPrior(3), (1, 4, 4), width=16, depth=2, norm="none", tanh=True)
     x = torch.rand(5, 1, 4, 4, generator=_seed(0)) * 2 - 1                  # not reachable: a real optimum varies
     one = invert(G, x, steps=50, lr=0.05, restarts=1, generator=_seed(7))
     four = invert(G, x, steps=50, lr=0.05, restarts=4, generator=_seed(7))
@@ -91,7 +91,7 @@ def test_conditional_generator_gets_its_labels(conditional_g):
 
 def test_generator_is_left_as_it_was():
     torch.manual_seed(0)
-    G = MLPGenerator(LatentPrior(3), (1, 4, 4), width=8, depth=1, batchnorm=True, tanh=True).train()
+    G = MLPGenerator(LatentPrior(3), (1, 4, 4), width=8, depth=1, norm="batch", tanh=True).train()
     bn = G.net[1]
     before = (bn.running_mean.clone(), bn.running_var.clone(), int(bn.num_batches_tracked))
     invert(G, torch.zeros(2, 1, 4, 4), steps=5, restarts=2)

@@ -6,7 +6,10 @@ import pytest
 import torch
 
 from ganforge.losses.energy import (
+    ENERGY_LOSSES,
     BEGANBalance,
+    BEGANLoss,
+    EBGANLoss,
     autoencoder_energy,
     began_convergence,
     began_d_loss,
@@ -107,3 +110,54 @@ def test_pullaway_term_brute_force_and_g_loss():
     assert ebgan_g_loss(ef, t64(S), pt_weight=0.1).item() == pytest.approx(0.36 + 0.1 * pt, rel=1e-12)
     with pytest.raises(ValueError):
         ebgan_g_loss(ef, None, pt_weight=0.1)
+
+
+def test_began_loss_k_follows_its_update_rule_on_given_values_and_stays_in_the_unit_interval():
+    """The training loop's BEGAN (k_t a tensor on the device) against the rule computed by hand in plain floats."""
+    loss = BEGANLoss(gamma=0.5, lambda_k=0.2)
+    energies = [([0.4, 0.6], [0.1, 0.1]),     # gamma L(x) = 0.25 > L(G) = 0.1: D must push fakes harder, k rises
+                ([0.4, 0.6], [0.1, 0.1]),
+                ([1.0], [4.0, 6.0]),          # fakes reconstructed far worse than gamma L(x): k falls, clipped at 0
+                ([20.0], [0.0]),              # a huge error: k would pass 1, clipped at 1
+                ([0.2], [0.3])]
+    k = 0.0
+    for real, fake in energies:
+        er, ef = torch.tensor(real), torch.tensor(fake)
+        lr, lf = sum(real) / len(real), sum(fake) / len(fake)
+        d = loss.d_loss(er, ef)
+        assert d.item() == pytest.approx(lr - k * lf, rel=1e-6)                 # L_D uses k_t before the update
+        assert loss.g_loss(ef, torch.zeros(len(fake), 3))[0].item() == pytest.approx(lf, rel=1e-6)
+        stats = loss.update(er, ef)
+        k = min(max(k + 0.2 * (0.5 * lr - lf), 0.0), 1.0)
+        assert isinstance(loss.balance.k, torch.Tensor) and loss.balance.k.shape == ()
+        assert stats["began/k"].item() == pytest.approx(k, abs=1e-6) and 0.0 <= stats["began/k"].item() <= 1.0
+        assert stats["began/M_global"].item() == pytest.approx(lr + abs(0.5 * lr - lf), rel=1e-6)
+    # the clips were exercised: after the third step k was 0, after the fourth 1
+    ks = []
+    probe = BEGANLoss(gamma=0.5, lambda_k=0.2)
+    for real, fake in energies:
+        probe.update(torch.tensor(real), torch.tensor(fake))
+        ks.append(probe.balance.k.item())
+    assert ks[2] == 0.0 and ks[3] == 1.0
+
+
+def test_began_loss_state_round_trips_exactly():
+    a = BEGANLoss(gamma=0.7, lambda_k=1e-3)
+    for _ in range(5):
+        a.update(torch.rand(8), torch.rand(8) * 0.1)
+    b = BEGANLoss(gamma=0.3, lambda_k=0.01)
+    b.load_state_dict(a.state_dict())
+    assert torch.equal(a.balance.k, b.balance.k) and a.balance.k.item() > 0
+    assert (b.balance.gamma, b.balance.lambda_k) == (0.3, 0.01)   # the resumed run's config decides these
+    assert a.state_dict()["k"] is not a.balance.k   # a saved copy, not the live tensor
+
+
+def test_ebgan_loss_in_training_form_matches_the_functions():
+    loss = ENERGY_LOSSES.get("ebgan")(margin=1.0, pt_weight=0.1)
+    er, ef, S = t64([0.1, 0.3]), t64([0.5, 2.0, 0.9]), t64(rng.standard_normal((3, 4)))
+    assert loss.d_loss(er, ef).item() == pytest.approx(ebgan_d_loss(er, ef, 1.0).item(), rel=1e-12)
+    g, stats = loss.g_loss(ef, S)
+    assert g.item() == pytest.approx(ebgan_g_loss(ef, S, pt_weight=0.1).item(), rel=1e-12)
+    assert stats["reg/pullaway"].item() == pytest.approx(pullaway_term(S).item(), rel=1e-12)
+    assert loss.g_loss(ef, S)[0].requires_grad is False and EBGANLoss(pt_weight=0.0).g_loss(ef, S)[1] == {}
+    assert (BEGANLoss.power, EBGANLoss.power) == (1, 2)   # L1 energy for BEGAN, squared error for EBGAN

@@ -34,6 +34,9 @@ def _assert_same_state(a: dict, b: dict) -> None:
             assert a[key]["count"] == b[key]["count"]
             assert all(torch.equal(x, y) for x, y in zip(a[key]["mean"], b[key]["mean"])), f"{key} mean differs"
     assert a["rng"]["stream"]["batches_drawn"] == b["rng"]["stream"]["batches_drawn"]
+    assert a["loss_state"].keys() == b["loss_state"].keys()
+    for name, value in a["loss_state"].items():   # BEGAN's k_t
+        assert torch.equal(torch.as_tensor(value), torch.as_tensor(b["loss_state"][name])), f"loss_state.{name}"
 
 
 CASES = {
@@ -43,8 +46,16 @@ CASES = {
     "wgan-gp+ema": ("wgan-gp", "ring8", "train.ema=0.9"),
     "wgan": ("wgan", "grid25"),
     "lsgan": ("lsgan", "ring8"),
+    # spectral norm's u, v (buffers) and BEGAN's k_t (a fast gain, so that k_t moves in 200 tiny steps)
+    "began+sn": ("began", "ring8", "optim.lr_decay=none", "model.spectral_norm=both", "loss.began_lambda_k=0.05"),
+    # VBN's fixed reference batch and the minibatch layers in D's head, with G_ema averaging a VBN G
+    "sngan+vbn+minibatch": ("sngan", "ring8", "model.g_norm=virtual", "model.vbn_ref_size=16", "model.mbstd_group=4",
+                            "model.mbdisc_kernels=4", "train.ema=0.9"),
     # Historical averages (state), instance noise (annealed, drawn from the checkpointed generator; its end step set
     # so that the schedule does not hang on train.steps), lazy R1 (due by the D-update count) and label smoothing.
+    # an energy loss with the tricks it takes: historical averages of G and the autoencoder D, instance noise
+    "ebgan+tricks": ("ebgan", "ring8", "optim.lr_decay=none", "reg.hist_weight=0.1", "reg.instance_noise=0.2",
+                     "reg.instance_noise_end=150", "reg.ortho_weight=1e-3", "reg.ortho_nets=both"),
     "gan+tricks": ("gan", "grid25", "optim.lr_decay=none", "reg.hist_weight=0.1", "reg.instance_noise=0.2",
                    "reg.instance_noise_end=150", "reg.r1_gamma=1", "reg.reg_every=4", "loss.real_label=0.9"),
 }
@@ -59,6 +70,73 @@ def test_resume_is_bit_identical(tiny_config, tmp_path, case):
     resumed = resume_trainer(first.run_dir, ["train.steps=200"]).fit()
     assert resumed.step == 200
     _assert_same_state(load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint))
+
+
+def test_began_k_moves_inside_the_unit_interval_and_is_checkpointed(tiny_config, tmp_path):
+    result = Trainer(tiny_config("began", "ring8", "train.steps=60", "loss.began_lambda_k=0.05", "train.log_every=1"),
+                     run_dir=tmp_path / "run").fit()
+    records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    ks = [r["began/k"] for r in records]
+    assert all(0.0 <= k <= 1.0 for k in ks) and max(ks) > 0.0
+    assert all(r["began/M_global"] > 0 for r in records)
+    k = load_checkpoint(result.checkpoint)["loss_state"]["k"]
+    assert 0.0 <= float(k) <= 1.0 and float(k) == pytest.approx(ks[-1], abs=1e-7)  # the last k is saved
+
+
+def test_vbn_checkpoint_samples_exactly_like_the_trained_generator(tiny_config, tmp_path):
+    """G's reference batch travels in the checkpoint: a loaded G needs neither the dataset nor the training RNG."""
+    import ganforge
+
+    cfg = tiny_config("gan", "ring8", "train.steps=15", "model.g_norm=virtual", "model.vbn_ref_size=16")
+    trainer = Trainer(cfg, run_dir=tmp_path / "run")
+    result = trainer.fit()
+    z = torch.randn(50, trainer.z_dim, generator=torch.Generator().manual_seed(9))
+    expected = trainer.to_data_coords(trainer.generate(z))
+    torch.manual_seed(1234)   # whatever the global RNG holds, the loaded G's reference batch comes from the file
+    loaded = ganforge.load(result.checkpoint)
+    assert torch.equal(loaded.G.z_ref, trainer.G.z_ref)
+    torch.testing.assert_close(loaded(z), expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("preset", ["sngan", "began", "ebgan"])
+def test_new_presets_train_a_few_steps_on_ring8(tiny_config, tmp_path, preset):
+    result = Trainer(tiny_config(preset, "ring8", "train.steps=10", "train.sample_every=5"),
+                     run_dir=tmp_path / preset).fit()
+    final = json.loads((result.run_dir / "metrics.json").read_text())
+    assert final["step"] == 10 and all(math.isfinite(final[k]) for k in ("loss/D", "loss/G"))
+    expected = {"sngan": {"D/real", "D/fake"}, "began": {"began/k", "began/M_global", "energy/real"},
+                "ebgan": {"reg/pullaway", "energy/real", "energy/fake"}}[preset]
+    assert expected <= final.keys()
+    assert (result.run_dir / "samples" / "step_0000005.png").is_file()
+
+
+@pytest.mark.parametrize("preset", ["began", "ebgan"])
+def test_energy_presets_train_on_images_with_the_conv_autoencoder(tiny_config, tmp_path, preset):
+    from ganforge.models.dcgan import ConvAutoencoder
+
+    cfg = tiny_config(preset, "digits", "train.steps=3", "model.g_width=4", "model.d_width=4", "model.z_dim=8",
+                      "model.d_code=8")
+    trainer = Trainer(cfg, run_dir=tmp_path / preset)
+    assert isinstance(trainer.D, ConvAutoencoder)
+    result = trainer.fit()
+    assert result.step == 3 and math.isfinite(result.metrics["loss/D"])
+
+
+def test_minibatch_d_on_points_skips_the_heat_map_only(tiny_config, tmp_path, monkeypatch):
+    """A grid point's logit would depend on its grid neighbours, so the scatter has no heat map; samples still come."""
+    from ganforge.artifacts import plots
+
+    critics = []
+    original = plots.save_scatter
+
+    def spy(*args, **kwargs):
+        critics.append(kwargs.get("critic"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr("ganforge.training.engine.save_scatter", spy)
+    Trainer(tiny_config("gan", "ring8", "train.steps=2", "model.mbstd_group=4"), run_dir=tmp_path / "a").fit()
+    Trainer(tiny_config("gan", "ring8", "train.steps=2"), run_dir=tmp_path / "b").fit()
+    assert critics[0] is None and critics[1] is not None
 
 
 def test_resume_is_bit_identical_on_images_with_batchnorm(tiny_config, tmp_path):
@@ -283,6 +361,22 @@ SWITCHES = {
                               "train.unroll=1", "reg.instance_noise=0.1", "loss.fm_weight=1"),
     "dcgan-consensus-hist-lazy": ("gan", "digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4",
                                   "train.consensus=0.5", "reg.hist_weight=1", "reg.r2_gamma=1", "reg.reg_every=2"),
+    # the architecture switches with the tricks (spectral norm through the unrolled and the consensus steps' double
+    # backward, the minibatch layers under every penalty) and the energy losses with the tricks they take
+    "sn-minibatch-unroll-r1": ("sngan", "grid25", "model.mbstd_group=4", "model.mbdisc_kernels=4", "train.unroll=2",
+                               "reg.r1_gamma=1"),
+    "sn-both-mbdisc-consensus-fm-dragan": ("gan", "grid25", "model.spectral_norm=both", "model.mbdisc_kernels=4",
+                                           "train.consensus=1", "loss.fm_weight=1", "reg.dragan_weight=1"),
+    "vbn-categories-gp-noise-ortho": ("wgan-gp", "ring8", "model.g_norm=virtual", "model.vbn_ref_size=16",
+                                      "model.z_categories=4", "reg.instance_noise=0.1", "reg.ortho_weight=1e-4"),
+    "dcgan-sn-mbstd-vbn-lazy-r2": ("gan", "digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4",
+                                   "model.spectral_norm=both", "model.mbstd_group=4", "model.g_norm=virtual",
+                                   "model.vbn_ref_size=8", "reg.r2_gamma=1", "reg.reg_every=2"),
+    "began-noise-ortho-hist": ("began", "ring8", "reg.instance_noise=0.1", "reg.ortho_weight=1e-4",
+                               "reg.ortho_nets=both", "reg.hist_weight=0.1", "train.n_critic=2", "train.ema=0.9"),
+    "ebgan-dcgan-sn-vbn-categories": ("ebgan", "digits", "model.g_width=4", "model.d_width=4", "model.z_dim=8",
+                                      "model.spectral_norm=both", "model.g_norm=virtual", "model.vbn_ref_size=8",
+                                      "model.z_categories=3", "reg.instance_noise=0.1"),
 }
 
 
@@ -310,6 +404,44 @@ def test_resume_is_bit_identical_for_conditional_runs(tiny_config, tmp_path, pre
     if preset == "acgan":
         record = json.loads((tmp_path / "a" / "metrics.json").read_text())
         assert {"ac/real", "ac/fake", "ac/G", "ac/fake_acc"} <= record.keys()
+
+
+# Every conditioning with the architecture switches (spectral norm on both nets, both minibatch layers, VBN in G where
+# G does not read c through conditional BatchNorm, a categorical latent part) and one trick each.
+COND_SWITCHES = {
+    "input": ("cgan", "model.g_norm=virtual", "model.vbn_ref_size=10", "train.unroll=1"),
+    "hidden": ("cgan", "model.conditioning=hidden", "model.g_norm=virtual", "model.vbn_ref_size=10",
+               "reg.r1_gamma=1", "reg.reg_every=2"),
+    "projection": ("cgan-projection", "train.consensus=0.5", "loss.fm_weight=1"),
+    "acgan": ("acgan", "model.g_norm=virtual", "model.vbn_ref_size=10", "reg.gp_weight=1", "loss.fm_weight=1"),
+}
+
+
+@pytest.mark.parametrize("conditioning", sorted(COND_SWITCHES))
+def test_every_conditioning_trains_with_the_architecture_switches(tiny_config, tmp_path, conditioning):
+    from ganforge.nn import MinibatchDiscrimination, MinibatchStdDev, VirtualBatchNorm
+
+    preset, *extra = COND_SWITCHES[conditioning]
+    cfg = tiny_config(preset, "digits", *COND, "model.spectral_norm=both", "model.mbstd_group=4",
+                      "model.mbdisc_kernels=3", "model.z_categories=3", "train.steps=3", "train.log_every=3", *extra)
+    trainer = Trainer(cfg, run_dir=tmp_path / "run")
+    assert trainer.num_classes == 10 and trainer.G.latent.categories == 3
+    assert {MinibatchStdDev, MinibatchDiscrimination} <= {type(m) for m in trainer.D.modules()}
+    if "model.g_norm=virtual" in extra:
+        assert any(isinstance(m, VirtualBatchNorm) for m in trainer.G.modules()) and trainer.G.z_ref.shape[1] == 11
+    result = trainer.fit()
+    assert result.step == 3 and all(math.isfinite(v) for k, v in result.metrics.items() if k.startswith("loss/"))
+
+
+def test_resume_is_bit_identical_for_a_conditional_run_with_every_switch(tiny_config, tmp_path):
+    """VBN's reference batch (drawn from a categorical latent) with its balanced reference labels, spectral norm's
+    u, v in G and D, minibatch layers and historical averages: a resumed run continues exactly."""
+    extra = [*COND, "model.g_norm=virtual", "model.vbn_ref_size=10", "model.spectral_norm=both",
+             "model.mbstd_group=4", "model.mbdisc_kernels=3", "model.z_categories=3", "reg.hist_weight=0.1"]
+    straight = Trainer(tiny_config("cgan", "digits", *extra, "train.steps=8"), run_dir=tmp_path / "a").fit()
+    first = Trainer(tiny_config("cgan", "digits", *extra, "train.steps=4"), run_dir=tmp_path / "b").fit()
+    resumed = resume_trainer(first.checkpoint, ["train.steps=8"]).fit()
+    _assert_same_state(load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint))
 
 
 def test_conditional_sample_grid_has_one_class_per_row(tiny_config, tmp_path, monkeypatch):

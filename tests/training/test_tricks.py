@@ -220,7 +220,7 @@ def test_orthogonal_regularisation_adds_its_gradient_to_the_chosen_nets(nets, of
     """Each update with the penalty minus the same update without it is -lr * beta * dR/dW on every Linear weight
     of the chosen nets (biases untouched) and 0 elsewhere."""
     torch.manual_seed(0)
-    G0, D0 = MLPGenerator(4, (2,), 8, 2, False, False).double(), MLPDiscriminator((2,), 8, 2).double()
+    G0, D0 = MLPGenerator(4, (2,), 8, 2, "none", False).double(), MLPDiscriminator((2,), 8, 2).double()
     real, z = torch.randn(16, 2, dtype=f64), torch.randn(16, 4, dtype=f64)
     beta, lr = 0.01, 0.1
     ortho = RegConfig(ortho_weight=beta, ortho_nets=nets, ortho_off_diagonal=off_diagonal)
@@ -262,7 +262,7 @@ def test_lazy_penalty_update_is_the_interval_times_the_penalty_alone():
 # ---- unrolled GAN ---------------------------------------------------------------------------------------------------
 def test_unrolled_with_zero_steps_is_the_plain_g_step_bit_for_bit():
     torch.manual_seed(0)
-    G0, D = MLPGenerator(4, (2,), 8, 2, False, False), MLPDiscriminator((2,), 8, 2)
+    G0, D = MLPGenerator(4, (2,), 8, 2, "none", False), MLPDiscriminator((2,), 8, 2)
     real, z = torch.randn(16, 2), torch.randn(16, 4)
     opt_D = torch.optim.Adam(D.parameters(), lr=1e-3)
     G_plain, G_unrolled = copy.deepcopy(G0), copy.deepcopy(G0)

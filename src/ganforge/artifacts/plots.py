@@ -112,9 +112,10 @@ def save_scatter(fake: Tensor, path: str | Path, real: Tensor | None = None,
 
 
 def save_curves(records: Sequence[dict[str, Any]], path: str | Path, title: str = "") -> Path:
-    """Loss curves (every `loss/*` and `reg/*` key) and, when present, the 2-D quality metrics over steps."""
+    """Loss curves (every `loss/*`, `reg/*`, `D/*`, `energy/*`, `began/*` key) and, when present, the 2-D quality
+    metrics over steps."""
     plt = pyplot()
-    loss_keys = sorted({k for r in records for k in r if k.startswith(("loss/", "reg/", "D/"))})
+    loss_keys = sorted({k for r in records for k in r if k.startswith(("loss/", "reg/", "D/", "energy/", "began/"))})
     quality_keys = [k for k in ("toy/modes", "toy/hq") if any(k in r for r in records)]
     panels = 1 + bool(quality_keys)
     fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 4), dpi=110, squeeze=False)

@@ -84,8 +84,21 @@ def _fields(obj_or_cls: Any) -> dict[str, Any]:
     return get_type_hints(cls)
 
 
+def _g_batchnorm_to_g_norm(value: Any) -> str:
+    # model.g_batchnorm=false meant the family's own (mlp none, DCGAN always batch): that is g_norm=auto.
+    return "batch" if _coerce(value, bool, "model.g_batchnorm") else "auto"
+
+
+# Renamed keys: old dotted key -> (new key, value conversion). Configs and checkpoints saved before the rename name
+# the old key (every saved config names every key), so they must keep loading.
+RENAMED: dict[str, tuple[str, Any]] = {"model.g_batchnorm": ("model.g_norm", _g_batchnorm_to_g_norm)}
+
+
 def set_key(cfg: Any, dotted: str, value: Any) -> None:
     """Set `cfg.<dotted>` to `value` (type-checked). `dotted` like 'optim.g_lr'."""
+    if dotted in RENAMED:
+        dotted, convert = RENAMED[dotted]
+        value = convert(value)
     parts = dotted.split(".")
     node = cfg
     path = []

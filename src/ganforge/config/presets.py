@@ -85,7 +85,7 @@ _add(Preset(
     POINTS_MODEL))
 _add(Preset(
     "hinge", "hinge loss for D, linear G loss",
-    "Lim & Ye 2017 loss; Adam lr 2e-4, betas (0.5, 0.999), n_critic 1: Miyato et al. 2018's setting B.",
+    "Lim & Ye 2017 loss; Adam lr 2e-4, betas (0.5, 0.999), n_critic 1: Miyato et al. 2018's setting C.",
     {"loss.name": "hinge", "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5,
      "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
     POINTS_MODEL))
@@ -111,6 +111,33 @@ _add(Preset(
      "optim.beta1": 0.5, "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 512},
     POINTS_MODEL))
 
+_add(Preset(
+    "sngan", "SN-GAN: hinge loss, spectral norm on every D layer",
+    "Miyato et al. 2018: W / sigma(W) on every D weight with one power iteration per forward, the hinge loss of "
+    "their best results, Adam lr 2e-4, betas (0.5, 0.999), n_dis 1 (their setting C), batch 64.",
+    {"loss.name": "hinge", "model.spectral_norm": "d", "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4,
+     "optim.beta1": 0.5, "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
+    POINTS_MODEL))
+# The energy GANs on 2-D points take the GAN family's schedule (batch 512, rates 1e-3 decayed to 0): with the papers'
+# small rates and batches EBGAN spreads its samples along the ring instead of onto the modes (ours, ring8, 3000 steps).
+_add(Preset(
+    "began", "BEGAN: autoencoder D, L1 energy, equilibrium k_t (watch began/k, began/M_global)",
+    "Berthelot et al. 2017: gamma 0.5, lambda_k 0.001, k_0 0, code h = z = 64, Adam lr 1e-4, batch 16; Adam betas "
+    "(0.5, 0.999) and no rate halving when M_global stalls are ours. On 2-D points it collapses (ours: 0-1 of ring8's "
+    "8 modes).",
+    {"loss.name": "began", "model.d_type": "autoencoder", "model.z_dim": 64,   # code h: dcgan's default, 64
+     "loss.began_gamma": 0.5, "loss.began_lambda_k": 1e-3, "optim.name": "adam", "optim.g_lr": 1e-4,
+     "optim.d_lr": 1e-4, "optim.beta1": 0.5, "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 16},
+    {**POINTS_MODEL, **POINTS_SCHEDULE}))
+_add(Preset(
+    "ebgan", "EBGAN-PT: autoencoder D, MSE energy, margin loss, pull-away term",
+    "Zhao et al. 2017: autoencoder D, margin loss, pull-away term weight 0.1 on the encoder's codes, Adam beta1 0.5; "
+    "margin 0.5 is ours (our energy is a per-dimension mean squared error, not the paper's norm), as are lr 2e-4 "
+    "and batch 64.",
+    {"loss.name": "ebgan", "model.d_type": "autoencoder", "loss.ebgan_margin": 0.5, "loss.ebgan_pt_weight": 0.1,
+     "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5, "optim.beta2": 0.999,
+     "train.n_critic": 1, "train.batch_size": 64},
+    {**POINTS_MODEL, **POINTS_SCHEDULE}))
 
 # Class-conditional GANs need labels, so they have no 2-D settings; they train on MNIST with DCGAN's nets (Radford et
 # al. 2016 settings: z 100, Adam 2e-4, beta1 0.5) unless overridden. Measured with benchmarks/class_control.py.
@@ -194,6 +221,10 @@ def preset_table() -> str:
             extra.append(f"unroll {cfg.train.unroll}")
         if cfg.train.ema:
             extra.append(f"EMA {cfg.train.ema:g}")
+        if cfg.model.spectral_norm != "none":
+            extra.append(f"SN on {cfg.model.spectral_norm.upper() if len(cfg.model.spectral_norm) == 1 else 'G, D'}")
+        if cfg.model.d_type == "autoencoder":
+            extra.append("autoencoder D")
         if cfg.model.conditioning != "none":
             extra.append(f"{cfg.model.conditioning}-conditional")
         loss = cfg.loss.name + (f" + {', '.join(extra)}" if extra else "")
@@ -209,5 +240,5 @@ def preset_table() -> str:
     fmt = lambda d: ", ".join(f"{k}={v}" for k, v in d.items())  # noqa: E731
     lines += ["", f"On 2-D points (ring8, grid25, ...) every unconditional preset but dcgan also sets: "
                   f"{fmt(POINTS_MODEL)}",
-              f"and gan, gan-minimax, pacgan also: {fmt(POINTS_SCHEDULE)}"]
+              f"and gan, gan-minimax, pacgan, began, ebgan also: {fmt(POINTS_SCHEDULE)}"]
     return "\n".join(lines)

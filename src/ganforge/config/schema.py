@@ -31,9 +31,22 @@ class ModelConfig:
     d_width: int | None = None      #   doubled at each coarser level, as in Radford et al. 2016
     g_depth: int = 3                # mlp only: hidden layers (DCGAN's depth follows from the resolution)
     d_depth: int = 3
-    g_batchnorm: bool = False       # mlp only: BatchNorm in G's hidden layers (DCGAN always has it, as the paper)
     g_activation: Literal["relu", "tanh", "leaky_relu"] = "relu"  # mlp only: G's hidden nonlinearity
+    g_norm: Literal["auto", "none", "batch", "virtual"] = "auto"   # G's hidden-layer normalisation: batch norm, or
+                                    #   virtual batch norm over a fixed reference batch (Salimans et al. 2016);
+                                    #   auto = the family's own: none for mlp, batch for dcgan (as Radford et al.)
+    vbn_ref_size: int = 64          # g_norm=virtual: size of G's fixed reference batch of z (saved in checkpoints)
+    spectral_norm: Literal["none", "d", "g", "both"] = "none"      # W / sigma(W) on every weight layer of D, G or
+                                    #   both (Miyato et al. 2018; one power iteration per training forward)
+    mbstd_group: int = 0            # D: minibatch standard deviation over groups of this many samples, before D's
+                                    #   head (Karras et al. 2018 use 4); must divide the batch; 0 = off
+    mbdisc_kernels: int = 0         # D: minibatch discrimination with B kernels before D's head (Salimans et al.
+    mbdisc_dim: int = 5             #   2016: B = 100, each kernel comparing samples in C = 5 dims); B = 0 = off
     pack: int = 1                   # mlp only: D judges m samples at once (PacGAN, Lin et al. 2018); 1 = off
+    d_type: Literal["classifier", "autoencoder"] = "classifier"    # autoencoder: D(x) = -energy, the reconstruction
+                                    #   error of an autoencoder (BEGAN, EBGAN; needs loss.name=began or ebgan)
+    d_code: int | None = None       # autoencoder D: size of the code between encoder and decoder; None = the
+                                    #   family's default (mlp 8, dcgan 64 as Berthelot et al.'s h)
     channels_last: bool = False     # dcgan: NHWC memory format (faster convolutions on some CPUs and GPUs)
     conditioning: Literal["none", "input", "hidden", "projection", "acgan"] = "none"
                                     # class-conditional GAN (data with labels): how D reads the class c.
@@ -49,7 +62,12 @@ class ModelConfig:
 
 @dataclass
 class LossConfig:
-    name: str = "ns"                # adversarial loss from the loss registry: minimax, ns, wgan, lsgan, hinge
+    name: str = "ns"                # adversarial loss from the loss registry: minimax, ns, wgan, lsgan, hinge, ...;
+                                    #   began, ebgan: energy losses of an autoencoder D (model.d_type=autoencoder)
+    began_gamma: float = 0.5        # BEGAN: diversity ratio E L(G(z)) / E L(x) that k_t steers to (paper: 0.3-0.7)
+    began_lambda_k: float = 1e-3    # BEGAN: gain of the k_t update (paper: 0.001)
+    ebgan_margin: float = 1.0       # EBGAN: margin m up to which D pushes the fakes' energy (mean squared error)
+    ebgan_pt_weight: float = 0.1    # EBGAN: weight of the pull-away term in G's loss (paper: 0.1); 0 = plain EBGAN
     real_label: float = 1.0         # one-sided label smoothing (Salimans 2016 Sec. 3.4): D's BCE target for reals,
                                     #   e.g. 0.9; fakes keep 0. 1 = off. Only for the BCE losses ns and minimax
     fm_weight: float = 0.0          # feature matching (Salimans 2016 Sec. 3.1): adds w * ||E f(x) - E f(G(z))||^2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .parse import ConfigError
-from .schema import Config
+from .schema import Config, LossConfig, ModelConfig
 
 # The losses whose D loss is binary cross-entropy with real target 1: the ones label smoothing applies to.
 BCE_LOSSES = ("ns", "minimax")
@@ -12,12 +12,15 @@ BCE_LOSSES = ("ns", "minimax")
 def validate(cfg: Config) -> Config:
     """Raise ConfigError naming the key, the bad value and what would be valid."""
     from ..data import DATASETS
-    from ..losses import LOSSES
+    from ..losses import ENERGY_LOSSES, LOSSES
     from ..models import MODELS
+    from ..registry import unknown_name_message
 
-    for key, name, registry in (("data.name", cfg.data.name, DATASETS), ("loss.name", cfg.loss.name, LOSSES)):
-        if name not in registry:
-            raise ConfigError(f"bad value for '{key}': " + _unknown(registry, name))
+    if cfg.data.name not in DATASETS:
+        raise ConfigError("bad value for 'data.name': " + _unknown(DATASETS, cfg.data.name))
+    if cfg.loss.name not in LOSSES and cfg.loss.name not in ENERGY_LOSSES:
+        raise ConfigError("bad value for 'loss.name': " + unknown_name_message(
+            "loss", cfg.loss.name, LOSSES.names() + ENERGY_LOSSES.names()))
     if cfg.model.name != "auto" and cfg.model.name not in MODELS:
         raise ConfigError("bad value for 'model.name': " + _unknown(MODELS, cfg.model.name) + ", auto")
 
@@ -51,6 +54,8 @@ def validate(cfg: Config) -> Config:
     _validate_conditioning(cfg)
     if not (t.device in ("auto", "cpu") or t.device.startswith("cuda") or t.device == "mps"):
         raise ConfigError(f"bad value for 'train.device': '{t.device}'; use auto, cpu, cuda or cuda:N")
+    _validate_architecture(cfg)
+    _validate_energy(cfg, energy=cfg.loss.name in ENERGY_LOSSES)
     return cfg
 
 
@@ -107,6 +112,7 @@ def _validate_tricks(cfg: Config) -> None:
             raise ConfigError("train.consensus (simultaneous updates) and train.unroll (G looks ahead at D's "
                               "updates) are two different update rules; use one of them")
 
+
 def _validate_conditioning(cfg: Config) -> None:
     """Combinations of the conditional-GAN keys that cannot work. (Whether the data have labels is checked when the
     models are built: only then is the dataset known.)"""
@@ -125,6 +131,95 @@ def _validate_conditioning(cfg: Config) -> None:
     if m.conditioning != "none" and m.pack != 1:
         raise ConfigError(f"model.pack={m.pack} (PacGAN) does not combine with model.conditioning={m.conditioning}: "
                           f"a pack would mix samples of different classes under one logit")
+
+
+def _validate_architecture(cfg: Config) -> None:
+    """model.g_norm / spectral_norm / minibatch layers / autoencoder D: ranges, and what only works together (with
+    each other and with class conditioning)."""
+    from ..models.base import AUTOENCODER_CONDITIONING, CBN_G_NORM, G_CONDITIONING_AUTO
+
+    m, t = cfg.model, cfg.train
+    default = ModelConfig()
+    if m.vbn_ref_size < 1:
+        raise ConfigError(f"'model.vbn_ref_size' must be >= 1, got {m.vbn_ref_size}")
+    if m.vbn_ref_size != default.vbn_ref_size and m.g_norm != "virtual":
+        raise ConfigError(f"'model.vbn_ref_size' is the reference batch of virtual batch norm; it needs "
+                          f"model.g_norm=virtual (got model.g_norm={m.g_norm})")
+    if m.mbstd_group < 0 or m.mbstd_group == 1:
+        raise ConfigError(f"'model.mbstd_group' must be 0 (off) or a group size >= 2 (the std of one sample is 0), "
+                          f"got {m.mbstd_group}")
+    per_pass = t.batch_size // m.pack  # D's rows per pass: one per pack
+    if m.mbstd_group and per_pass % m.mbstd_group:
+        raise ConfigError(f"'model.mbstd_group'={m.mbstd_group} must divide the {per_pass} rows D sees per pass "
+                          f"(train.batch_size={t.batch_size} / model.pack={m.pack})")
+    if m.mbdisc_kernels < 0 or m.mbdisc_dim < 1:
+        raise ConfigError(f"'model.mbdisc_kernels' must be >= 0 (0 = off) and 'model.mbdisc_dim' >= 1, got "
+                          f"{m.mbdisc_kernels} and {m.mbdisc_dim}")
+    if m.mbdisc_dim != default.mbdisc_dim and m.mbdisc_kernels == 0:
+        raise ConfigError("'model.mbdisc_dim' sets the size of each minibatch-discrimination kernel; it needs "
+                          "model.mbdisc_kernels > 0 (the number of kernels; 0 = off)")
+    if m.d_code is not None and m.d_code < 1:
+        raise ConfigError(f"'model.d_code' must be >= 1, got {m.d_code}")
+    if m.d_type == "autoencoder":
+        for key, value, off in (("pack", m.pack, 1), ("mbstd_group", m.mbstd_group, 0),
+                                ("mbdisc_kernels", m.mbdisc_kernels, 0)):
+            if value != off:
+                raise ConfigError(f"'model.{key}'={value} works on a classifier D's head; an autoencoder D "
+                                  f"(model.d_type=autoencoder) has none: set model.{key}={off}")
+        if m.conditioning != "none":
+            raise ConfigError(AUTOENCODER_CONDITIONING.format(conditioning=m.conditioning))
+    elif m.d_code is not None:
+        raise ConfigError("'model.d_code' is the code size of an autoencoder D; it needs model.d_type=autoencoder")
+    g_conditioning = G_CONDITIONING_AUTO[m.conditioning] if m.g_conditioning == "auto" else m.g_conditioning
+    if m.conditioning != "none" and g_conditioning == "cbn" and m.g_norm in ("none", "virtual"):
+        raise ConfigError(CBN_G_NORM.format(g_norm=m.g_norm))
+
+
+def _validate_energy(cfg: Config, energy: bool) -> None:
+    """An autoencoder D's output is -energy <= 0: no logit loss can use it, and energy losses need nothing else."""
+    from ..losses import ENERGY_LOSSES
+
+    lo, m = cfg.loss, cfg.model
+    energy_names = " or ".join(ENERGY_LOSSES.names())
+    if m.d_type == "autoencoder" and not energy:
+        raise ConfigError(f"model.d_type=autoencoder makes D(x) = -energy <= 0, never 'real' for the logit loss "
+                          f"'{lo.name}': use loss.name={energy_names}, or model.d_type=classifier")
+    if energy and m.d_type != "autoencoder":
+        raise ConfigError(f"loss.name={lo.name} is a loss of an autoencoder D's reconstruction energy: set "
+                          f"model.d_type=autoencoder")
+    if energy:
+        _validate_energy_tricks(cfg)
+    default = LossConfig()
+    owners = {"began_gamma": "began", "began_lambda_k": "began", "ebgan_margin": "ebgan", "ebgan_pt_weight": "ebgan"}
+    for key, owner in owners.items():
+        if getattr(lo, key) != getattr(default, key) and lo.name != owner:
+            raise ConfigError(f"'loss.{key}' is a setting of loss.name={owner}, but loss.name={lo.name}")
+    if not 0 < lo.began_gamma <= 1:
+        raise ConfigError(f"'loss.began_gamma' must be in (0, 1] (E L(G(z)) / E L(x)), got {lo.began_gamma}")
+    if not lo.began_lambda_k > 0:
+        raise ConfigError(f"'loss.began_lambda_k' must be > 0, got {lo.began_lambda_k}")
+    if not lo.ebgan_margin > 0:
+        raise ConfigError(f"'loss.ebgan_margin' must be > 0, got {lo.ebgan_margin}")
+    if lo.ebgan_pt_weight < 0:
+        raise ConfigError(f"'loss.ebgan_pt_weight' must be >= 0 (0 = no pull-away term), got {lo.ebgan_pt_weight}")
+
+
+# What the energy steps do not run: D's gradient penalties and weight clipping (energy_d_step), the other update
+# rules (unrolled G, consensus) and feature matching, which are written for a classifier D's logits and features.
+# Instance noise, orthogonal regularisation and historical averaging are wired (training/step.py).
+ENERGY_UNWIRED = ("reg.gp_weight", "reg.r1_gamma", "reg.r2_gamma", "reg.dragan_weight", "reg.clip", "train.unroll",
+                  "train.consensus", "loss.fm_weight")
+
+
+def _validate_energy_tricks(cfg: Config) -> None:
+    """The tricks an energy loss (BEGAN, EBGAN) does not train with: a clear error instead of a silent no-op."""
+    for key in ENERGY_UNWIRED:
+        section, name = key.split(".")
+        value = getattr(getattr(cfg, section), name)
+        if value:
+            raise ConfigError(f"'{key}'={value} is not wired into the energy losses' steps (loss.name="
+                              f"{cfg.loss.name}): set it to 0. With an energy loss these work: reg.instance_noise, "
+                              f"reg.ortho_weight, reg.hist_weight, train.ema, train.n_critic")
 
 
 def _unknown(registry, name: str) -> str:

@@ -1,6 +1,7 @@
 """Adversarial losses as pure functions of discriminator logits, found by name: ``LOSSES.get("hinge")``.
 
 Sign convention, everywhere in ganforge: D returns logits (a real number per sample); higher = more real.
+The energy losses (BEGAN, EBGAN) are in ``ENERGY_LOSSES``: they need an autoencoder D, whose logit is -energy.
 """
 
 from ..registry import Registry
@@ -12,6 +13,8 @@ LOSSES: Registry[GANLoss] = Registry("loss")
 # fgan (fgan-tv, fgan-kl, ..., fgan-gan).
 from . import classic, fgan, relativistic  # noqa: E402, F401
 from .auxiliary import class_accuracy, class_cross_entropy  # noqa: E402
+from .energy import ENERGY_LOSSES, EnergyLoss  # noqa: E402  (began, ebgan: losses of an autoencoder D's energies)
 from .fgan import DIVERGENCES, fgan_divergence_estimate  # noqa: E402
 
-__all__ = ["DIVERGENCES", "LOSSES", "GANLoss", "class_accuracy", "class_cross_entropy", "fgan_divergence_estimate"]
+__all__ = ["DIVERGENCES", "ENERGY_LOSSES", "LOSSES", "EnergyLoss", "GANLoss", "class_accuracy", "class_cross_entropy",
+           "fgan_divergence_estimate"]

@@ -1,7 +1,9 @@
 """Energy-based GANs, where D is an autoencoder and its reconstruction error is the energy (low = real-looking).
 
-These are *not* logit losses, so they are not in ``LOSSES``: D must return a reconstruction (and, for the EBGAN
-pull-away term, an embedding), and BEGAN carries a balance variable k_t from step to step. The pieces:
+These are *not* logit losses, so they are not in ``LOSSES`` but in ``ENERGY_LOSSES``: D must be an autoencoder that
+returns a reconstruction (and, for the EBGAN pull-away term, its code), and BEGAN carries a balance variable k_t
+from step to step. Sign convention: the autoencoder D's output is a logit like every D's, D(x) = -energy (higher =
+more real); the losses below are written in the papers' energies E = -D(x) >= 0. The pieces:
 
 BEGAN (Berthelot, Schumm & Metz 2017, "BEGAN: Boundary Equilibrium GANs", arXiv:1703.10717), with
 L(v) = |v - AE(v)|^eta per sample (eta = 1: the paper's L1, mean over pixels):
@@ -23,6 +25,9 @@ from typing import Any
 
 import torch
 from torch import Tensor
+
+from ..config.schema import LossConfig
+from ..registry import Registry
 
 
 def autoencoder_energy(x: Tensor, reconstruction: Tensor, power: int = 1) -> Tensor:
@@ -47,18 +52,34 @@ def began_g_loss(loss_fake: Tensor) -> Tensor:
     return loss_fake.mean()
 
 
-def began_k_update(k: float, loss_real: float | Tensor, loss_fake: float | Tensor, gamma: float,
-                   lambda_k: float) -> float:
-    """k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1) with batch-mean energies (not differentiated)."""
+def began_k_update(k: float | Tensor, loss_real: float | Tensor, loss_fake: float | Tensor, gamma: float,
+                   lambda_k: float) -> float | Tensor:
+    """k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1) with batch-mean energies (not differentiated).
+
+    A float k gives a float; a tensor k gives a tensor on k's device, computed there (the training loop's way: no
+    wait for the GPU at every step)."""
+    if isinstance(k, Tensor):
+        error = gamma * _batch_mean(loss_real, k) - _batch_mean(loss_fake, k)
+        return (k + lambda_k * error).clamp(0.0, 1.0)
     error = gamma * float(torch.as_tensor(loss_real).mean()) - float(torch.as_tensor(loss_fake).mean())
     return min(max(k + lambda_k * error, 0.0), 1.0)
 
 
-def began_convergence(loss_real: float | Tensor, loss_fake: float | Tensor, gamma: float) -> float:
-    """M_global = L(x) + |gamma L(x) - L(G(z))| with batch-mean energies: falls as training converges (Sec. 3.4.1)."""
+def began_convergence(loss_real: float | Tensor, loss_fake: float | Tensor, gamma: float) -> float | Tensor:
+    """M_global = L(x) + |gamma L(x) - L(G(z))| with batch-mean energies: falls as training converges (Sec. 3.4.1).
+
+    Floats give a float; tensors give a detached 0-d tensor on their device (no host sync)."""
+    if isinstance(loss_real, Tensor) and isinstance(loss_fake, Tensor):
+        real, fake = _batch_mean(loss_real, loss_real), _batch_mean(loss_fake, loss_real)
+        return real + (gamma * real - fake).abs()
     real = float(torch.as_tensor(loss_real).mean())
     fake = float(torch.as_tensor(loss_fake).mean())
     return real + abs(gamma * real - fake)
+
+
+def _batch_mean(v: float | Tensor, like: Tensor) -> Tensor:
+    """The detached batch mean of `v` as a 0-d tensor with `like`'s dtype and device."""
+    return torch.as_tensor(v).detach().mean().to(dtype=like.dtype, device=like.device)
 
 
 @dataclass
@@ -67,20 +88,27 @@ class BEGANBalance:
 
     gamma = E L(G(z)) / E L(x) is the diversity ratio the controller aims for (lower = sharper, less diverse)."""
 
-    gamma: float = 0.5       # diversity ratio; the paper uses 0.3 - 0.7
-    lambda_k: float = 1e-3   # proportional gain of the k_t update (paper: 0.001)
-    k: float = 0.0           # k_0 = 0: D first learns to autoencode reals only
+    gamma: float = 0.5               # diversity ratio; the paper uses 0.3 - 0.7
+    lambda_k: float = 1e-3           # proportional gain of the k_t update (paper: 0.001)
+    k: float | Tensor = 0.0          # k_0 = 0: D first learns to autoencode reals only; a 0-d tensor keeps k on
+                                     #   the training device (no host sync per step)
 
-    def update(self, loss_real: float | Tensor, loss_fake: float | Tensor) -> float:
+    def update(self, loss_real: float | Tensor, loss_fake: float | Tensor) -> float | Tensor:
         """Advance k_t after a D/G step; returns M_global of that step for logging."""
+        m_global = began_convergence(loss_real, loss_fake, self.gamma)
         self.k = began_k_update(self.k, loss_real, loss_fake, self.gamma, self.lambda_k)
-        return began_convergence(loss_real, loss_fake, self.gamma)
+        return m_global
 
     def state_dict(self) -> dict[str, Any]:
-        return {"gamma": self.gamma, "lambda_k": self.lambda_k, "k": self.k}
+        return {"gamma": self.gamma, "lambda_k": self.lambda_k,
+                "k": self.k.detach().clone() if isinstance(self.k, Tensor) else self.k}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.gamma, self.lambda_k, self.k = float(state["gamma"]), float(state["lambda_k"]), float(state["k"])
+        self.gamma, self.lambda_k = float(state["gamma"]), float(state["lambda_k"])
+        if isinstance(self.k, Tensor):   # keep k's device and dtype; the value is restored exactly
+            self.k = torch.as_tensor(state["k"]).to(dtype=self.k.dtype, device=self.k.device).reshape(())
+        else:
+            self.k = float(state["k"])
 
 
 # ------------------------------------------------------------------------------------------------ EBGAN
@@ -111,3 +139,84 @@ def pullaway_term(embeddings: Tensor, eps: float = 1e-12) -> Tensor:
     unit = s / s.norm(dim=1, keepdim=True).clamp_min(eps)
     cos2 = (unit @ unit.T).pow(2)                                # [N, N], diagonal = 1
     return (cos2.sum() - cos2.diagonal().sum()) / (n * (n - 1))
+
+
+# ------------------------------------------------------------------------------------------------ in training
+#
+# What the training step needs of an energy loss: the exponent of the energy L(v) = mean |v - AE(v)|^power, the two
+# losses of the energies (and of the fakes' codes, for the pull-away term), and an update after each G step that may
+# carry state (BEGAN's k_t, which checkpoints save so that a resumed run continues exactly).
+
+class BEGANLoss:
+    """BEGAN in training: L_D = L(x) - k_t L(G(z)), L_G = L(G(z)), then k_t's update; L is the L1 energy."""
+
+    name = "began"
+    summary = "BEGAN: autoencoder D, L1 energy, equilibrium k_t (Berthelot et al. 2017)"
+    power = 1
+
+    def __init__(self, gamma: float = 0.5, lambda_k: float = 1e-3, device: torch.device | str = "cpu") -> None:
+        self.balance = BEGANBalance(gamma, lambda_k, k=torch.zeros((), device=device))
+
+    @classmethod
+    def from_config(cls, cfg: LossConfig, device: torch.device | str = "cpu") -> BEGANLoss:
+        return cls(cfg.began_gamma, cfg.began_lambda_k, device)
+
+    def d_loss(self, energy_real: Tensor, energy_fake: Tensor) -> Tensor:
+        return began_d_loss(energy_real, energy_fake, self.balance.k)
+
+    def g_loss(self, energy_fake: Tensor, code_fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        return began_g_loss(energy_fake), {}
+
+    def update(self, energy_real: Tensor, energy_fake: Tensor) -> dict[str, Tensor]:
+        """After a G step, with the last D step's real energies and the G step's fake energies (the paper's
+        L(x) and L(G(z_G))): k_{t+1}, and M_global of this step."""
+        m_global = self.balance.update(energy_real, energy_fake)
+        return {"began/k": torch.as_tensor(self.balance.k).detach().clone(), "began/M_global": m_global}
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.balance.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        # k_t is the run's state; gamma and lambda_k stay the config's (a resume may change them on purpose)
+        self.balance.load_state_dict({**state, "gamma": self.balance.gamma, "lambda_k": self.balance.lambda_k})
+
+
+class EBGANLoss:
+    """EBGAN in training: L_D = D(x) + [m - D(G(z))]^+, L_G = D(G(z)) + w PT(codes of G(z)); D(.) is the MSE energy."""
+
+    name = "ebgan"
+    summary = "EBGAN: autoencoder D, MSE energy, margin, pull-away term (Zhao et al. 2017)"
+    power = 2
+
+    def __init__(self, margin: float = 1.0, pt_weight: float = 0.1) -> None:
+        self.margin = margin
+        self.pt_weight = pt_weight
+
+    @classmethod
+    def from_config(cls, cfg: LossConfig, device: torch.device | str = "cpu") -> EBGANLoss:
+        return cls(cfg.ebgan_margin, cfg.ebgan_pt_weight)
+
+    def d_loss(self, energy_real: Tensor, energy_fake: Tensor) -> Tensor:
+        return ebgan_d_loss(energy_real, energy_fake, self.margin)
+
+    def g_loss(self, energy_fake: Tensor, code_fake: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        if self.pt_weight <= 0:
+            return ebgan_g_loss(energy_fake), {}
+        pt = pullaway_term(code_fake)   # once, for the loss and the log: ebgan_g_loss(e, S, w) = e.mean() + w PT(S)
+        return ebgan_g_loss(energy_fake) + self.pt_weight * pt, {"reg/pullaway": pt.detach()}
+
+    def update(self, energy_real: Tensor, energy_fake: Tensor) -> dict[str, Tensor]:
+        return {}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+EnergyLoss = BEGANLoss | EBGANLoss
+
+ENERGY_LOSSES: Registry[type[BEGANLoss] | type[EBGANLoss]] = Registry("energy loss")
+ENERGY_LOSSES.add("began", BEGANLoss)
+ENERGY_LOSSES.add("ebgan", EBGANLoss)

@@ -9,7 +9,10 @@ Every D is a trunk and a head, so tricks and extra heads can read D's features w
     D.head(h, c=None)       -> logits  [N];  D(x, c) == D.head(D.features(x, c), c)
 ``c`` is the class label, int64 [N] in [0, K): with model.conditioning set (data with labels, K = DataSpec.num_classes)
 G and D read it (ganforge.nn.conditional; a conditional G has ``G.num_classes = K``, an unconditional one None) and
-unconditional networks ignore it. AC-GAN's D also has ``D.classify(h)`` -> [N, K] class logits.
+unconditional networks ignore it. AC-GAN's D also has ``D.classify(h)`` -> [N, K] class logits. The layers that look
+across the batch (minibatch stddev / discrimination) live in D.head, so D.features stays per-sample.
+With model.d_type=autoencoder D is an autoencoder (BEGAN, EBGAN): ``D.autoencode(x)`` -> (code, AE(x)), features the
+residual x - AE(x), head -(its energy); it is unconditional.
 """
 
 from __future__ import annotations

@@ -10,7 +10,19 @@ from torch import Tensor, nn
 
 from ..config.parse import ConfigError
 from ..config.schema import ModelConfig
-from ..nn.conditional import ClassProjection, check_labels
+from ..nn import (
+    ClassProjection,
+    ConditionalBatchNorm,
+    MinibatchDiscrimination,
+    MinibatchStdDev,
+    VirtualBatchNorm,
+    apply_spectral_norm,
+    balanced_labels,
+    check_labels,
+    record_reference,
+    spectral_norm,
+)
+from .latent import LatentPrior
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class Conditioning:
             if cfg.g_conditioning != "auto":
                 raise ConfigError(f"model.g_conditioning={cfg.g_conditioning} needs model.conditioning other than none")
             return cls(None)
+        if cfg.d_type == "autoencoder":
+            raise ConfigError(AUTOENCODER_CONDITIONING.format(conditioning=cfg.conditioning))
         if not spec.num_classes:
             raise ConfigError(f"model.conditioning={cfg.conditioning} needs class labels, and this {spec.kind} data "
                               f"has none: use a labelled dataset ({LABELLED_DATASETS}) or model.conditioning=none")
@@ -69,13 +83,119 @@ class Conditioning:
 
 UNCONDITIONAL = Conditioning(None)
 
+# Shared with config validation, which says it before any model is built.
+AUTOENCODER_CONDITIONING = ("model.conditioning={conditioning} reads the class in a classifier D's trunk or head; "
+                            "an autoencoder D (model.d_type=autoencoder, BEGAN/EBGAN) scores reconstructions and has "
+                            "neither: use model.conditioning=none, or model.d_type=classifier with a logit loss")
+
+
+# ---- switches shared by the families (the layers themselves live in ganforge.nn) ------------------------------------
+
+def resolve_g_norm(cfg: ModelConfig, family_default: str, cond: Conditioning = UNCONDITIONAL) -> str:
+    """G's normalisation: cfg.g_norm, with auto meaning the family's own choice; "cbn" when G reads the class through
+    conditional BatchNorm (g_conditioning=cbn), which is a batch norm and so takes the place of G's plain one."""
+    if cond.g == "cbn":
+        if cfg.g_norm in ("none", "virtual"):
+            raise ConfigError(CBN_G_NORM.format(g_norm=cfg.g_norm))
+        return "cbn"
+    return family_default if cfg.g_norm == "auto" else cfg.g_norm
+
+
+CBN_G_NORM = ("model.g_conditioning=cbn (the default G of model.conditioning=projection) reads the class through "
+              "conditional BatchNorm, which replaces G's normalisation, but model.g_norm={g_norm} asks for another: "
+              "set model.g_norm=auto or batch, or let G read the class with model.g_conditioning=input or hidden")
+
+
+def g_norm_layers(kind: str, num_features: int, images: bool, num_classes: int | None = None) -> list[nn.Module]:
+    """The normalisation after one of G's hidden layers: none, BatchNorm1d/2d, VirtualBatchNorm (which then needs a
+    reference pass: see `draw_reference_z`) or ConditionalBatchNorm over `num_classes` classes (kind cbn)."""
+    if kind == "none":
+        return []
+    if kind == "batch":
+        return [nn.BatchNorm2d(num_features) if images else nn.BatchNorm1d(num_features)]
+    if kind == "virtual":
+        return [VirtualBatchNorm(num_features)]
+    if kind == "cbn" and num_classes:
+        return [ConditionalBatchNorm(num_features, num_classes, spatial=images)]
+    raise ValueError(f"bad value for 'model.g_norm': '{kind}'; choose one of: auto, none, batch, virtual")
+
+
+def draw_reference_z(kind: str, size: int, latent: LatentPrior) -> Tensor | None:
+    """VBN's reference batch for G: z_ref = latent.sample(size) [size, latent.dim], drawn from the prior G trains on
+    (one-hot part included when model.z_categories > 0), once, with G's initial weights, from torch's seeded generator
+    (the trainer seeds it with train.seed); None unless kind is virtual. G keeps it as a buffer, so every checkpoint
+    holds it and a loaded G normalises exactly as the trained one, without the dataset."""
+    if kind != "virtual":
+        return None
+    if size < 1:
+        raise ValueError(f"model.vbn_ref_size must be >= 1, got {size}")
+    return latent.sample(size)
+
+
+def record_vbn_reference(net: nn.Module, z_ref: Tensor, num_classes: int | None) -> None:
+    """VBN: this call's reference statistics, from the fixed z_ref and today's weights (`ganforge.nn.vbn`). A
+    class-conditional G reads labels in its reference pass too: balanced ones, 0, 1, ..., K-1, 0, ..., so R's
+    statistics cover every class equally and need no random draw (nothing new to checkpoint)."""
+    c_ref = balanced_labels(z_ref.shape[0], num_classes, z_ref.device) if num_classes else None
+    record_reference(net, z_ref, c_ref)
+
+
+def apply_spectral_norm_switch(cfg: ModelConfig, G: nn.Module, D: nn.Module) -> None:
+    """model.spectral_norm: W / sigma(W) on every Linear/Conv/ConvTranspose weight of D, G or both. Applied after the
+    family's initialisation (the power iteration's warm-up starts from the initial weights). A projection D's class
+    embedding V is normalised too, as Miyato & Koyama 2018's released code does (SNEmbedID); G's conditional-BN
+    embeddings are gains and biases, which Miyato et al. leave alone, as we do."""
+    if cfg.spectral_norm in ("d", "both"):
+        apply_spectral_norm(D)
+        projection = getattr(D, "projection", None)
+        if projection is not None:
+            spectral_norm(projection.embed)
+    if cfg.spectral_norm in ("g", "both"):
+        apply_spectral_norm(G)
+
+
+def batch_layers(mbstd_group: int, mbdisc_kernels: int, mbdisc_dim: int,
+                 num_features: int) -> tuple[MinibatchStdDev | None, MinibatchDiscrimination | None]:
+    """D's optional layers that look across the batch, in the order they run before D's output layer:
+    MinibatchStdDev (appends 1 feature / channel) then MinibatchDiscrimination over the flattened result (appends B).
+    `num_features` is what the minibatch-discrimination layer sees (flattened, after the std feature); 0 = off."""
+    mbstd = MinibatchStdDev(mbstd_group, num_channels=1) if mbstd_group > 0 else None
+    mbdisc = MinibatchDiscrimination(num_features, mbdisc_kernels, mbdisc_dim) if mbdisc_kernels > 0 else None
+    return mbstd, mbdisc
+
+
+def check_classifier_only(cfg: ModelConfig) -> None:
+    """Options that act on a classifier D's features and head, which an autoencoder D does not have."""
+    if cfg.d_type != "autoencoder":
+        return
+    for key, value, off in (("pack", cfg.pack, 1), ("mbstd_group", cfg.mbstd_group, 0),
+                            ("mbdisc_kernels", cfg.mbdisc_kernels, 0)):
+        if value != off:
+            raise ValueError(f"model.{key}={value} works on a classifier D; model.d_type=autoencoder has no logit "
+                             f"head to add it to (set model.{key}={off})")
+
+
+def looks_across_the_batch(D: nn.Module) -> bool:
+    """True when D's logit for a sample depends on the other samples of its batch (minibatch layers in its head):
+    then D cannot score points one by one (heat maps, per-point critic statistics are meaningless for it)."""
+    return any(isinstance(m, (MinibatchDiscrimination, MinibatchStdDev)) for m in D.modules())
+
 
 class Discriminator(nn.Module):
     """D(x, c) = head(features(x, c), c); logits [N], higher = more real.
 
     A family builds ``self.net`` (trunk layers, then psi: the layer mapping features to the unconditional logit),
-    writes ``features`` and calls :meth:`add_class_parts`, which adds what the conditioning needs after the trunk:
-    the projection term (head = psi(h) + <V_c, h>) or AC-GAN's classifier (``classify(h)`` -> [N, K] logits).
+    writes ``features`` and calls :meth:`add_batch_layers` and :meth:`add_class_parts`, which add what the switches
+    need after the trunk. The head, with h = features(x, c) [N, ...]:
+
+        y      = [h, MinibatchStdDev(h)]                          (model.mbstd_group; else y = h)
+        logit  = psi(y)
+               + w^T o(y),  o = MinibatchDiscrimination(y) [N, B]   (model.mbdisc_kernels)
+               + <V_c, h>                                          (projection D, Miyato & Koyama 2018)
+
+    and AC-GAN's classifier reads h too (``classify(h)`` -> [N, K] logits). psi(y) + w^T o is one linear layer on
+    [y, o]: Salimans et al. 2016's "concatenate o to the features and go on". The layers that look across the batch
+    sit here, in the head, so features(x, c) stays per-sample (feature matching, AC-GAN, the class term read it).
     """
 
     net: nn.Sequential
@@ -86,6 +206,9 @@ class Discriminator(nn.Module):
         self.conditioning = "none"                  # how it reads c: none | input | hidden | projection | acgan
         self.projection: ClassProjection | None = None
         self.classifier: nn.Linear | None = None
+        self.mbstd: MinibatchStdDev | None = None           # the head's layers across the batch; None = off
+        self.mbdisc: MinibatchDiscrimination | None = None
+        self.mbdisc_out: nn.Linear | None = None            # w: o [N, B] -> its share of the logit
 
     def add_class_parts(self, cond: Conditioning, feature_dim: int) -> None:
         """feature_dim: the flattened size of features(x, c) per sample."""
@@ -94,6 +217,12 @@ class Discriminator(nn.Module):
             self.projection = ClassProjection(cond.num_classes, feature_dim)
         if cond.d == "acgan":
             self.classifier = nn.Linear(feature_dim, cond.num_classes)
+
+    def add_batch_layers(self, mbstd_group: int, mbdisc_kernels: int, mbdisc_dim: int, psi_in: int) -> None:
+        """The minibatch layers of the head; psi_in: the flattened size of y (features + the std feature) per
+        sample, what minibatch discrimination reads. The family builds psi for y's size."""
+        self.mbstd, self.mbdisc = batch_layers(mbstd_group, mbdisc_kernels, mbdisc_dim, psi_in)
+        self.mbdisc_out = nn.Linear(mbdisc_kernels, 1, bias=False) if mbdisc_kernels > 0 else None
 
     def trunk_labels(self, c: Tensor | None, n: int) -> Tensor | None:
         """c, checked, when the trunk (features) reads it: input and hidden conditioning; else None (unused)."""
@@ -105,7 +234,11 @@ class Discriminator(nn.Module):
         raise NotImplementedError
 
     def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
-        logits = self.net[-1](h).flatten()                                    # psi(h): [N]
+        y = self.mbstd(h) if self.mbstd is not None else h                   # [N, F + 1, ...]: + the group's std
+        logits = self.net[-1](y).flatten()                                    # psi(y): [N]
+        if self.mbdisc is not None and self.mbdisc_out is not None:
+            o = self.mbdisc(y)[:, -self.mbdisc.num_kernels:]                  # [N, B]: closeness to the batch
+            logits = logits + self.mbdisc_out(o).squeeze(1)
         if self.projection is not None:
             logits = logits + self.projection(h, check_labels(c, self.num_classes, h.shape[0], "D"))
         return logits
@@ -116,6 +249,42 @@ class Discriminator(nn.Module):
             raise ValueError(f"this D has no classifier head (model.conditioning={self.conditioning}; AC-GAN's "
                              f"is model.conditioning=acgan)")
         return self.classifier(h.flatten(1))
+
+    def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
+        return self.head(self.features(x, c), c)
+
+
+class AutoencoderDiscriminator(nn.Module):
+    """D of the energy GANs (BEGAN, EBGAN): an autoencoder whose reconstruction error is the energy.
+
+        autoencode(x, c) -> (code [N, d_code], AE(x) [N, ...] shaped as x)
+        features(x, c)   -> h = x - AE(x)                       the residual, [N, ...]
+        head(h, c)       -> -mean over dims of |h|^power  [N]   the logit = -energy: higher = more real, like every D
+
+    so D(x) == D.head(D.features(x)) = -L(x), with L(v) = mean |v - AE(v)|^power (power 1: BEGAN's L1, 2: EBGAN's
+    mean squared error; the trainer sets `power` from the loss). Subclasses define encode(x) and decode(code).
+    Unconditional: c is accepted for the common calling convention and ignored (model.conditioning needs a
+    classifier D).
+    """
+
+    power: int = 1   # the energy's exponent
+
+    def encode(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def decode(self, code: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def autoencode(self, x: Tensor, c: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        code = self.encode(x)
+        return code, self.decode(code).view_as(x)
+
+    def features(self, x: Tensor, c: Tensor | None = None) -> Tensor:
+        return x - self.autoencode(x, c)[1]
+
+    def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
+        # = -ganforge.losses.energy.autoencoder_energy(x, AE(x), power), written out: models do not import losses
+        return -h.abs().pow(self.power).flatten(1).mean(1)
 
     def forward(self, x: Tensor, c: Tensor | None = None) -> Tensor:
         return self.head(self.features(x, c), c)

@@ -49,7 +49,7 @@ def gradient_sweep(loss: str, seed: int, logits: list[float], n: int = 64, z_dim
     mean D(G(z)), the measured norm and the closed-form norm.
     """
     torch.manual_seed(seed)
-    G = MLPGenerator(z_dim, (2,), width, depth, batchnorm=False, tanh=False, activation="tanh").double()
+    G = MLPGenerator(z_dim, (2,), width, depth, norm="none", tanh=False, activation="tanh").double()
     D = MLPDiscriminator((2,), width, depth).double().requires_grad_(False)   # D is fixed; only theta = G's weights
     theta = list(G.parameters())
     z = torch.randn(n, z_dim, dtype=torch.float64, generator=torch.Generator().manual_seed(seed + 1))

@@ -65,8 +65,15 @@ def critic_statistics(D: nn.Module, real: Tensor, fake: Tensor, seed: int = 0) -
     - critic/gap = E D(real) - E D(fake): for a 1-Lipschitz critic, its estimate of W1 (in training coordinates);
     - critic/grad_norm, critic/grad_norm_std: mean and std of ||grad_x D(x_hat)|| over the interpolates
       x_hat = eps real + (1 - eps) fake of WGAN-GP (Gulrajani et al. 2017), where that penalty pulls it to 1.
+
+    None ({}) for a D with minibatch layers: its logit of a point depends on the rest of the batch, so neither number
+    is a fact about a function of one point (and minibatch discrimination's cost grows with the batch squared).
     """
+    from ..models.base import looks_across_the_batch
     from ..regularizers import interpolate
+
+    if looks_across_the_batch(D):
+        return {}
 
     device = next(D.parameters()).device
     real, fake = real.to(device).float(), fake.to(device).float()
@@ -170,17 +177,27 @@ class FinishedRun:
         """D's logits at points in training coordinates (a packing D scores a pack of copies of each point)."""
         return self.D(x.repeat_interleave(getattr(self.D, "pack", 1), 0))
 
+    @property
+    def has_critic_map(self) -> bool:
+        """Whether D scores points one by one, so its logits make a heat map (not with minibatch layers)."""
+        from ..models.base import looks_across_the_batch
+
+        return not looks_across_the_batch(self.D)
+
 
 def load_finished_run(run_dir: str | Path) -> FinishedRun:
     from ..api import LoadedGenerator
     from ..artifacts.checkpoint import load_checkpoint
     from ..config import from_dict
+    from ..losses import ENERGY_LOSSES
     from ..models import DataSpec, build_models
 
     state = load_checkpoint(run_dir)
     cfg = from_dict(state["config"])
     _, D = build_models(cfg.model, DataSpec.from_dict(state["data"]["spec"]))
     D.load_state_dict(state["D"])
+    if cfg.loss.name in ENERGY_LOSSES:   # an autoencoder D's logit is -(the energy its loss trained): set its power
+        D.power = ENERGY_LOSSES.get(cfg.loss.name).power
     return FinishedRun(cfg, LoadedGenerator(state), D.eval().requires_grad_(False), state["data"])
 
 
@@ -219,7 +236,8 @@ def draw_run_grid(records: list[RunRecord], rows: Sequence[str], cols: Sequence[
             run = load_finished_run(record.dir)
             with torch.no_grad():
                 im = draw_scatter(ax, run.samples(n, seed=0), real=run.real(n, seed=1),
-                                  critic=run.critic if critic else None, scale=run.data["scale"],
+                                  critic=run.critic if critic and run.has_critic_map else None,
+                                  scale=run.data["scale"],
                                   title=title(record), colorbar=False, point_size=1.5,
                                   contours=12 if critic else 0)
             if im is not None:

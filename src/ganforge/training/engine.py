@@ -2,12 +2,17 @@
 run needs around them: seeding, devices, EMA, logging, samples, metrics, checkpoints, resume, signals.
 
     for step in steps:
-        k times:  real, c <- data;  z ~ N(0, I);  D update (+ penalties, + clipping)    (n_critic = k)
+        k times:  real, c <- data;  z ~ p(z);  D update (+ penalties, + clipping)       (n_critic = k)
                   [every reg_every D updates: lazy R1/R2 update];  [historical average of D]
-        z ~ N(0, I);  G update (+ penalties; against D unrolled when train.unroll);  [historical average of G]
+        z ~ p(z);  G update (+ penalties; against D unrolled when train.unroll);  [historical average of G]
         (or, with train.consensus: one simultaneous update of G and D)
-        G_ema <- EMA(G)
+        (BEGAN: k_t update);  G_ema <- EMA(G)
         every N steps: scalars, samples, 2-D metrics, checkpoint
+
+p(z) is G's latent prior (G.latent: N(0, I), with a one-hot part when model.z_categories > 0).
+
+Energy losses (BEGAN, EBGAN) train an autoencoder D on its reconstruction energies with the energy steps (instance
+noise and the weight penalties included); their state (BEGAN's k_t) is checkpointed with everything else.
 
 Class-conditional runs (model.conditioning): c are the labels of the data batch. The D step makes its fakes with the
 real batch's labels; the G step reuses the labels of the last real batch, so G is trained on each class as often as
@@ -41,10 +46,11 @@ from ..artifacts.plots import save_curves, save_image_grid, save_scatter
 from ..config import Config, from_dict, save_yaml, to_dict
 from ..config.validate import validate
 from ..data import BatchStream, Dataset, ToyDistribution, build_dataset
-from ..losses import LOSSES
+from ..losses import ENERGY_LOSSES, LOSSES, EnergyLoss, GANLoss
 from ..losses.tricks import smooth_real_labels
 from ..metrics.toy2d import mode_quality
 from ..models import DataSpec, build_models, resolve_model_name
+from ..models.base import looks_across_the_batch
 from ..nn.conditional import balanced_labels
 from ..regularizers import HistoricalAverage, LazyRegularization, instance_noise_std
 from ..sampling import RatioCritic, RejectionSampler, fit_rejection_sampler
@@ -52,7 +58,7 @@ from ..tracking import RunLogger, read_jsonl
 from .consensus import consensus_step
 from .ema import ema_copy, ema_update
 from .optim import build_optimizer, lr_factor, set_lr
-from .step import d_reg_step, d_step, g_step
+from .step import d_reg_step, d_step, energy_d_step, energy_g_step, g_step
 
 N_TOY_EVAL = 2500  # samples for the PacGAN protocol
 
@@ -121,7 +127,13 @@ class Trainer:
             self.d_lr, d_betas = self.lazy.adam_hparams(self.d_lr, d_betas)
         self.opt_G = build_optimizer(self.G.parameters(), cfg.optim, cfg.optim.g_lr)
         self.opt_D = build_optimizer(self.D.parameters(), cfg.optim, self.d_lr, betas=d_betas)
-        self.loss = smooth_real_labels(LOSSES.get(cfg.loss.name), cfg.loss.real_label)
+        self.loss: GANLoss | None = None        # a logit loss, or
+        self.energy: EnergyLoss | None = None   # an energy loss (with its state) for an autoencoder D
+        if cfg.loss.name in ENERGY_LOSSES:
+            self.energy = ENERGY_LOSSES.get(cfg.loss.name).from_config(cfg.loss, self.device)
+            self.D.power = self.energy.power    # D(x) = -(the energy this loss uses): plots read D's logits
+        else:
+            self.loss = smooth_real_labels(LOSSES.get(cfg.loss.name), cfg.loss.real_label)
         # Historical averaging: the running means of G's and D's past weights (checkpointed).
         self.hist_G = HistoricalAverage() if cfg.reg.hist_weight > 0 else None
         self.hist_D = HistoricalAverage() if cfg.reg.hist_weight > 0 else None
@@ -180,6 +192,7 @@ class Trainer:
             "opt_D": self.opt_D.state_dict(),
             "hist_G": self.hist_G.state_dict() if self.hist_G is not None else None,
             "hist_D": self.hist_D.state_dict() if self.hist_D is not None else None,
+            "loss_state": self.energy.state_dict() if self.energy is not None else {},   # BEGAN: k_t
             "rng": rng,
             # the fitted rejection sampler, for sampling; a resumed run refits it at its end
             "sampler": self.rejection.state_dict() if self.rejection is not None else None,
@@ -196,6 +209,8 @@ class Trainer:
             if history is not None and state.get(key) is not None:  # else averaging starts now (switched on at resume)
                 history.load_state_dict({"count": state[key]["count"],
                                          "mean": [m.to(self.device) for m in state[key]["mean"]]})
+        if self.energy is not None:
+            self.energy.load_state_dict(state["loss_state"])
         rng = state["rng"]
         torch.set_rng_state(rng["torch_cpu"])
         self.noise.set_state(rng["noise"].to(self.noise.device) if self.device.type == "cpu" else rng["noise"])
@@ -288,8 +303,10 @@ class Trainer:
         D.eval()
         try:
             pack = getattr(D, "pack", 1)  # a packing D scores a grid point as a pack of copies of it
-            return save_scatter(fake, path, real=real, critic=lambda x: D(x.to(self.device).repeat_interleave(pack, 0)),
-                                scale=self.data["scale"],
+            critic = lambda x: D(x.to(self.device).repeat_interleave(pack, 0))  # noqa: E731
+            if looks_across_the_batch(D):  # a grid point's logit would depend on its grid neighbours: no heat map
+                critic = None
+            return save_scatter(fake, path, real=real, critic=critic, scale=self.data["scale"],
                                 title=f"{self.cfg.preset} on {self.data['name']}, step {self.step}")
         finally:
             D.train(was_training)
@@ -400,6 +417,18 @@ class Trainer:
                                         self.noise, gamma=t.consensus, noise_std=noise_std, **fm, hist_G=self.hist_G,
                                         hist_D=self.hist_D))
             stats.update(self._after_d_update(self.step, real, z, c, noise_std))
+        elif self.energy is not None:
+            for i in range(t.n_critic):
+                real, c = self.stream.next()
+                z = self.latent.sample(real.shape[0], self.noise, self.device)
+                stats.update(energy_d_step(self.G, self.D, self.opt_D, self.energy, real, z, c, reg=cfg.reg,
+                                           noise_std=noise_std, generator=self.noise, history=self.hist_D))
+                stats.update(self._after_d_update(self.step * t.n_critic + i, real, z, c, noise_std))
+            z = self.latent.sample(t.batch_size, self.noise, self.device)
+            stats.update(energy_g_step(self.G, self.D, self.opt_G, self.energy, z, c, reg=cfg.reg,
+                                       noise_std=noise_std, generator=self.noise, history=self.hist_G))
+            # BEGAN: k_{t+1} from this step's L(x) (last D step) and L(G(z_G)) (the G step); logs k and M_global
+            stats.update(self.energy.update(stats["energy/real"], stats["energy/fake_G"]))
         else:
             for i in range(t.n_critic):
                 real, c = self.stream.next()

@@ -8,6 +8,11 @@ n, n' = instance noise (0 when off); D' = D, or D unrolled k steps ahead (`unrol
 R1, R2, DRAGAN, orthogonal, historical average; G's: orthogonal, historical average. The alternative to (1)-(2),
 one simultaneous update of both players, is `consensus_step`.
 
+d_step / g_step train a classifier D on logits with a loss from LOSSES; energy_d_step / energy_g_step train an
+autoencoder D on its reconstruction energies with a loss from ENERGY_LOSSES (BEGAN, EBGAN), with instance noise and
+the weight penalties (orthogonal, historical average); the gradient penalties, clipping, unrolling, consensus and
+feature matching are classifier-D tricks (config validation says so).
+
 Class-conditional runs pass the labels c [N] of the real batch: D judges (real, c) against (G(z, c), c), so each
 class is as frequent among fakes as among reals and a penalty's interpolates lie between a real and a fake of the
 same class. With ``ac_weight`` > 0 (AC-GAN, Odena et al. 2017) D's classifier head adds its cross-entropy on reals
@@ -20,7 +25,8 @@ import torch
 from torch import Tensor, nn
 
 from ..config.schema import RegConfig
-from ..losses import GANLoss, class_accuracy, class_cross_entropy
+from ..losses import EnergyLoss, GANLoss, class_accuracy, class_cross_entropy
+from ..losses.energy import autoencoder_energy
 from ..losses.tricks import feature_matching_loss
 from ..regularizers import (
     HistoricalAverage,
@@ -185,20 +191,24 @@ def d_penalties(D: nn.Module, reg: RegConfig, real: Tensor, fake: Tensor, real_l
         terms["r1"] = (0.5 * reg.r1_gamma, squared_grad_norm(real_logits, real))
     if reg.reg_every == 1 and reg.r2_gamma > 0:
         terms["r2"] = (0.5 * reg.r2_gamma, squared_grad_norm(fake_logits, fake))
-    if reg.ortho_weight > 0 and reg.ortho_nets in ("d", "both"):
-        terms["ortho_D"] = (reg.ortho_weight, orthogonal_regularization(D, off_diagonal=reg.ortho_off_diagonal))
-    if history is not None:
-        terms["hist_D"] = (reg.hist_weight, history.penalty(D))
-    return terms
+    return {**terms, **weight_penalties(D, "d", reg, history)}
 
 
 def g_penalties(G: nn.Module, reg: RegConfig, history: HistoricalAverage | None = None) -> Penalties:
     """G's penalties, name -> (weight, value): orthogonal regularisation (BigGAN) and historical averaging."""
+    return weight_penalties(G, "g", reg, history)
+
+
+def weight_penalties(net: nn.Module, who: str, reg: RegConfig, history: HistoricalAverage | None = None) -> Penalties:
+    """The penalties on a network's weights alone, no data needed (so any D, classifier or autoencoder, takes them):
+    orthogonal regularisation when reg.ortho_nets names `who` ("g" or "d"), and historical averaging against
+    `history`. Names end in _G / _D."""
     terms: Penalties = {}
-    if reg.ortho_weight > 0 and reg.ortho_nets in ("g", "both"):
-        terms["ortho_G"] = (reg.ortho_weight, orthogonal_regularization(G, off_diagonal=reg.ortho_off_diagonal))
+    if reg.ortho_weight > 0 and reg.ortho_nets in (who, "both"):
+        terms[f"ortho_{who.upper()}"] = (reg.ortho_weight,
+                                         orthogonal_regularization(net, off_diagonal=reg.ortho_off_diagonal))
     if history is not None:
-        terms["hist_G"] = (reg.hist_weight, history.penalty(G))
+        terms[f"hist_{who.upper()}"] = (reg.hist_weight, history.penalty(net))
     return terms
 
 
@@ -208,6 +218,47 @@ def weighted_sum(terms: Penalties) -> tuple[Tensor | float, dict[str, Tensor]]:
     for weight, value in terms.values():
         total = total + weight * value
     return total, {f"reg/{name}": value.detach() for name, (_, value) in terms.items()}
+
+
+def energy_d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: EnergyLoss, real: Tensor,
+                  z: Tensor, c: Tensor | None = None, *, reg: RegConfig | None = None, noise_std: float = 0.0,
+                  generator: torch.Generator | None = None,
+                  history: HistoricalAverage | None = None) -> dict[str, Tensor]:
+    """(1) Update the autoencoder D: minimise loss.d_loss(L(x), L(G(z))) + D's weight penalties with the energy
+    L(v) = mean |v - AE(v)|^p, i.e. BEGAN's L(x) - k_t L(G(z)) or EBGAN's L(x) + [m - L(G(z))]^+: reals
+    reconstructed well, fakes badly. With instance noise D reconstructs (and is scored on) x + n and G(z) + n'."""
+    with torch.no_grad():
+        fake = G(z, c)                                                          # no graph through G
+    real, fake = add_instance_noise(real, noise_std, generator), add_instance_noise(fake, noise_std, generator)
+    energy_real = autoencoder_energy(real, D.autoencode(real, c)[1], loss.power)   # [N]
+    energy_fake = autoencoder_energy(fake, D.autoencode(fake, c)[1], loss.power)   # [N]
+    loss_D = loss.d_loss(energy_real, energy_fake)
+    penalty, reg_stats = weighted_sum(weight_penalties(D, "d", reg if reg is not None else RegConfig(), history))
+    opt_D.zero_grad(set_to_none=True)
+    (loss_D + penalty).backward()
+    opt_D.step()
+    return {"loss/D": loss_D.detach(), "energy/real": energy_real.detach().mean(),
+            "energy/fake": energy_fake.detach().mean(), **reg_stats}
+
+
+def energy_g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: EnergyLoss, z: Tensor,
+                  c: Tensor | None = None, *, reg: RegConfig | None = None, noise_std: float = 0.0,
+                  generator: torch.Generator | None = None,
+                  history: HistoricalAverage | None = None) -> dict[str, Tensor]:
+    """(2) Update G: minimise loss.g_loss(L(G(z))) + G's weight penalties, G's samples reconstructed well (+ EBGAN's
+    pull-away term on their codes Enc(G(z))). D is frozen. With instance noise D sees G(z) + n, as in `g_step`.
+    `energy/fake_G` is L(G(z) + n), the energy BEGAN's k_t update reads."""
+    requires_grad(D, False)
+    fake = add_instance_noise(G(z, c), noise_std, generator)
+    code_fake, reconstruction = D.autoencode(fake, c)
+    energy_fake = autoencoder_energy(fake, reconstruction, loss.power)         # [N]
+    loss_G, extra = loss.g_loss(energy_fake, code_fake)
+    penalty, reg_stats = weighted_sum(g_penalties(G, reg if reg is not None else RegConfig(), history))
+    opt_G.zero_grad(set_to_none=True)
+    (loss_G + penalty).backward()
+    opt_G.step()
+    requires_grad(D, True)
+    return {"loss/G": loss_G.detach(), "energy/fake_G": energy_fake.detach().mean(), **extra, **reg_stats}
 
 
 def requires_grad(module: nn.Module, flag: bool) -> None:
