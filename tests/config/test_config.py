@@ -250,3 +250,16 @@ def test_trick_presets_follow_their_papers():
     for name in ("dragan", "r1gan", "unrolled"):
         assert build_config(name, "grid25").model.g_activation == "tanh"  # the shared 2-D architecture
         validate(build_config(name, "grid25"))
+
+
+@pytest.mark.parametrize("name", ["rsgan", "ragan"] + [f"fgan-{d}" for d in
+                                  ("tv", "kl", "reverse-kl", "pearson", "neyman", "hellinger", "jeffrey", "js", "gan")])
+def test_issue3_loss_presets_use_their_loss_and_the_2d_schedule(name):
+    from ganforge.config.presets import POINTS_SCHEDULE
+
+    cfg = build_config(name, data="grid25")
+    assert cfg.loss.name == name and cfg.model.name == "mlp"
+    assert (cfg.train.batch_size, cfg.optim.g_lr, cfg.optim.lr_decay) == tuple(
+        POINTS_SCHEDULE[k] for k in ("train.batch_size", "optim.g_lr", "optim.lr_decay"))
+    images = build_config(name, data="digits")
+    assert (images.optim.g_lr, images.optim.beta1, images.train.batch_size) == (2e-4, 0.5, 64)

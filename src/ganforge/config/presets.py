@@ -118,6 +118,29 @@ _add(Preset(
     {"loss.name": "hinge", "model.spectral_norm": "d", "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4,
      "optim.beta1": 0.5, "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
     POINTS_MODEL))
+_add(Preset(
+    "rsgan", "relativistic standard GAN: D judges whether a real sample is more real than a fake one",
+    "Jolicoeur-Martineau 2018 (RSGAN): D loss -log sigma(C(x_r) - C(x_f)), G the same with the roles swapped; Adam "
+    "lr 2e-4, betas (0.5, 0.999), n_D 1, batch 64 (her DCGAN setting); on 2-D points the GAN family's schedule.",
+    {"loss.name": "rsgan", "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5,
+     "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
+    {**POINTS_MODEL, **POINTS_SCHEDULE}))
+_add(Preset(
+    "ragan", "relativistic average GAN: each sample against the mean logit of the other kind",
+    "Jolicoeur-Martineau 2018 (RaSGAN): C(x_r) - E C(x_f) and C(x_f) - E C(x_r) in the BCE; settings as rsgan.",
+    {"loss.name": "ragan", "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4, "optim.beta1": 0.5,
+     "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
+    {**POINTS_MODEL, **POINTS_SCHEDULE}))
+for _div in ("tv", "kl", "reverse-kl", "pearson", "neyman", "hellinger", "jeffrey", "js", "gan"):
+    _add(Preset(
+        f"fgan-{_div}", f"f-GAN minimising the {_div} divergence (variational bound with its output activation)",
+        "Nowozin, Cseke & Tomioka 2016: D maximises F = E_P[g_f(V(x))] - E_Q[f*(g_f(V(G(z))))], G the paper's "
+        "practical -E_Q[g_f(V(G(z)))] (Sec. 3.2); Adam 2e-4, beta1 0.5, batch 64 (ours); on 2-D points the GAN "
+        "family's schedule.",
+        {"loss.name": f"fgan-{_div}", "optim.name": "adam", "optim.g_lr": 2e-4, "optim.d_lr": 2e-4,
+         "optim.beta1": 0.5, "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
+        {**POINTS_MODEL, **POINTS_SCHEDULE}))
+
 # The energy GANs on 2-D points take the GAN family's schedule (batch 512, rates 1e-3 decayed to 0): with the papers'
 # small rates and batches EBGAN spreads its samples along the ring instead of onto the modes (ours, ring8, 3000 steps).
 _add(Preset(
@@ -238,7 +261,8 @@ def preset_table() -> str:
     lines.append("")
     lines += [f"{p.name}: {p.source}" for p in PRESETS.values()]
     fmt = lambda d: ", ".join(f"{k}={v}" for k, v in d.items())  # noqa: E731
+    with_schedule = [p.name for p in PRESETS.values() if all(p.points.get(k) == v for k, v in POINTS_SCHEDULE.items())]
     lines += ["", f"On 2-D points (ring8, grid25, ...) every unconditional preset but dcgan also sets: "
                   f"{fmt(POINTS_MODEL)}",
-              f"and gan, gan-minimax, pacgan, began, ebgan also: {fmt(POINTS_SCHEDULE)}"]
+              f"and {', '.join(with_schedule)} also: {fmt(POINTS_SCHEDULE)}"]
     return "\n".join(lines)
