@@ -50,6 +50,8 @@ def run_one(job: tuple[str, str, int, list[str]]) -> dict:
         result = trainer.fit()
         seconds = time.perf_counter() - t0
     toy = {k.removeprefix("toy/"): v for k, v in result.metrics.items() if k.startswith("toy/")}
+    # with sampler.name=drs, toy/* score the rejection sampler and toy_g/* the generator alone
+    toy.update({"g_" + k.removeprefix("toy_g/"): v for k, v in result.metrics.items() if k.startswith("toy_g/")})
     return {"preset": preset, "data": data, "seed": seed, "seconds": seconds, "steps": cfg.train.steps, **toy}
 
 
@@ -66,6 +68,12 @@ def summarise(rows: list[dict]) -> list[dict]:
         out.append({"preset": preset, "data": data, "runs": len(rs),
                     **{k: _mean_std([float(r[k]) for r in rs])
                        for k in ("modes", "hq", "reverse_kl", "spread", "seconds")}})
+        if all("g_hq" in r for r in rs):  # a DRS run: also G alone, and the acceptance rate
+            out.append({"preset": f"{preset} (G alone)", "data": data, "runs": len(rs),
+                        **{k: _mean_std([float(r["g_" + k]) for r in rs])
+                           for k in ("modes", "hq", "reverse_kl", "spread")},
+                        "seconds": out[-1]["seconds"]})
+            out[-2]["drs_accept"] = _mean_std([float(r["drs_accept"]) for r in rs])
     return out
 
 
@@ -108,7 +116,9 @@ def main() -> None:
             rows.append(row)
             print(f"  {row['preset']:<12} {row['data']:<7} seed {row['seed']:>2}: modes {row['modes']:>2}, "
                   f"HQ {100 * row['hq']:5.1f}%, rKL {row['reverse_kl']:.3f}, spread {row['spread']:.2f}, "
-                  f"{row['seconds']:.0f}s", flush=True)
+                  f"{row['seconds']:.0f}s" + (f"; G alone: modes {row['g_modes']}, HQ {100 * row['g_hq']:.1f}%, "
+                                              f"spread {row['g_spread']:.2f}, DRS acceptance {row['drs_accept']:.3f}"
+                                              if "g_hq" in row else ""), flush=True)
     summary = summarise(rows)
     print_table(summary)
     out = Path(args.out)
