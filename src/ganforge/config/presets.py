@@ -36,9 +36,10 @@ def _add(preset: Preset) -> None:
 # 2-D points: one architecture for every preset, so that presets differ only in what their papers change. G's
 # hidden units are tanh: saturating units let G carve the latent space into flat plateaus with sharp borders, which
 # is what a mixture of tight modes needs (ReLU Gs leave lines of samples between modes); Goodfellow et al. 2014's G
-# also had saturating (sigmoid) units. Ours, measured with benchmarks/toy2d.py.
-POINTS_MODEL = {"model.name": "mlp", "model.g_activation": "tanh", "model.z_dim": 8, "model.g_width": 256,
-                "model.d_width": 256, "model.g_depth": 3, "model.d_depth": 3, "train.steps": 6000}
+# also had saturating (sigmoid) units. Widths of 128: about as good as 256 on grid25 at under half the time per step
+# (seed 0: 80.4% vs 78.7% high quality; 48 vs 105 ms/step on one loaded thread). Ours, benchmarks/toy2d.py.
+POINTS_MODEL = {"model.name": "mlp", "model.g_activation": "tanh", "model.z_dim": 8, "model.g_width": 128,
+                "model.d_width": 128, "model.g_depth": 3, "model.d_depth": 3, "train.steps": 6000}
 # ... and, for the GAN family, the schedule we found best on grid25: large batches (every mode in every batch),
 # a high rate decayed linearly to 0 (the modes sharpen as the rate falls).
 POINTS_SCHEDULE = {"train.batch_size": 512, "optim.g_lr": 1e-3, "optim.d_lr": 1e-3, "optim.lr_decay": "linear"}
