@@ -146,11 +146,11 @@ _add(Preset(
     "vae", "VAE: encoder + decoder trained on the ELBO (beta 1); Bernoulli decoder on images, Gaussian on points",
     "Kingma & Welling 2014: ELBO with the reparameterisation trick, Bernoulli decoder for MNIST, batch 100. Ours: "
     "Adam lr 1e-3 (the paper used Adagrad), z 20 on images, the DCGAN G / D trunk as decoder / encoder on images "
-    "(the paper's are one-hidden-layer MLPs), and on 2-D points the GAN family's MLPs with a Gaussian decoder of "
-    "fixed std 0.05 (in [-1, 1] training coordinates).",
+    "(the paper's are one-hidden-layer MLPs), and on 2-D points the GAN family's MLPs and schedule (so VAE and GAN "
+    "see the same data per step) with a Gaussian decoder of fixed std 0.05 (in [-1, 1] training coordinates).",
     {"loss.name": "vae", "loss.beta": 1.0, "loss.decoder": "bernoulli", "optim.name": "adam", "optim.g_lr": 1e-3,
      "optim.d_lr": 1e-3, "optim.beta1": 0.9, "optim.beta2": 0.999, "train.batch_size": 100, "model.z_dim": 20},
-    {**POINTS_MODEL, "loss.decoder": "gaussian", "loss.decoder_std": 0.05}))
+    {**POINTS_MODEL, **POINTS_SCHEDULE, "loss.decoder": "gaussian", "loss.decoder_std": 0.05}))
 
 # The energy GANs on 2-D points take the GAN family's schedule (batch 512, rates 1e-3 decayed to 0): with the papers'
 # small rates and batches EBGAN spreads its samples along the ring instead of onto the modes (ours, ring8, 3000 steps).
