@@ -61,6 +61,7 @@ CASES = {
                      "reg.instance_noise_end=150", "reg.ortho_weight=1e-3", "reg.ortho_nets=both"),
     # the VAE: encoder and its optimiser in their own slots, eps drawn from the checkpointed noise generator
     "vae": ("vae", "grid25", "optim.lr_decay=none"),
+    "vaegan": ("vaegan", "ring8", "optim.lr_decay=none"),
     "gan+tricks": ("gan", "grid25", "optim.lr_decay=none", "reg.hist_weight=0.1", "reg.instance_noise=0.2",
                    "reg.instance_noise_end=150", "reg.r1_gamma=1", "reg.reg_every=4", "loss.real_label=0.9"),
 }

@@ -6,7 +6,7 @@ from .parse import ConfigError
 from .schema import Config, LossConfig, ModelConfig
 
 # Objectives without an adversary, run by their own step (training/vae.py) rather than a loss registry.
-VAE_LOSSES = ("vae",)
+VAE_LOSSES = ("vae", "vaegan")
 
 # The losses whose D loss is binary cross-entropy with real target 1: the ones label smoothing applies to.
 BCE_LOSSES = ("ns", "minimax")
@@ -236,11 +236,16 @@ def _validate_vae(cfg: Config) -> None:
     """loss.name=vae: its own keys' ranges, and the GAN options it has no use for (a clear error, not a no-op)."""
     lo, m = cfg.loss, cfg.model
     default = LossConfig()
+    owners = {"beta": VAE_LOSSES, "decoder": ("vae",), "decoder_std": ("vae",), "vaegan_gamma": ("vaegan",)}
+    for key, names in owners.items():
+        if getattr(lo, key) != getattr(default, key) and lo.name not in names:
+            raise ConfigError(f"'loss.{key}' is a setting of loss.name={' or '.join(names)}, but loss.name={lo.name}"
+                              + (" (VAE-GAN's reconstruction is measured on D's features)"
+                                 if lo.name == "vaegan" else ""))
     if lo.name not in VAE_LOSSES:
-        for key in ("beta", "decoder", "decoder_std"):
-            if getattr(lo, key) != getattr(default, key):
-                raise ConfigError(f"'loss.{key}' is a setting of loss.name=vae, but loss.name={lo.name}")
         return
+    if not lo.vaegan_gamma >= 0:
+        raise ConfigError(f"'loss.vaegan_gamma' must be >= 0, got {lo.vaegan_gamma}")
     if lo.decoder not in ("gaussian", "bernoulli"):
         raise ConfigError(f"bad value for 'loss.decoder': '{lo.decoder}'; choose one of: bernoulli, gaussian")
     if not lo.beta >= 0:
@@ -254,13 +259,14 @@ def _validate_vae(cfg: Config) -> None:
         value = getattr(getattr(cfg, section), name)
         off = 1 if name == "pack" else 0
         if value != off:
-            raise ConfigError(f"'{key}'={value} is a GAN option that loss.name=vae does not use: set it to {off}")
+            raise ConfigError(f"'{key}'={value} is a GAN option that loss.name={lo.name} does not use: set it to "
+                              f"{off}")
     for key, value, off in (("model.conditioning", m.conditioning, "none"), ("model.d_type", m.d_type, "classifier"),
                             ("sampler.name", cfg.sampler.name, "direct"), ("train.n_critic", cfg.train.n_critic, 1),
                             ("loss.real_label", lo.real_label, 1.0)):
         if value != off:
-            raise ConfigError(f"'{key}'={value} does not apply to loss.name=vae (one joint update of encoder and "
-                              f"decoder, no D): set {key}={off}")
+            raise ConfigError(f"'{key}'={value} does not apply to loss.name={lo.name} (one update of encoder and "
+                              f"decoder [and D] per step): set {key}={off}")
 
 
 def _unknown(registry, name: str) -> str:

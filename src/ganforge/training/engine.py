@@ -16,9 +16,10 @@ noise and the weight penalties included); their state (BEGAN's k_t) is checkpoin
 
 VAE (loss.name=vae, training/vae.py): G is the decoder and a third network, the encoder E (the family's D trunk
 with a Gaussian head, models/encoder.py), is trained jointly with it by `vae_step`, with its own optimiser (same
-rate as G's: one objective). They are checkpointed in explicit slots 'E' and 'opt_E' (None in GAN runs). D is still
-built so that every tool expecting a pair works, but it is never trained: the checkpoint's 'D' is its initial
-weights. eps of the reparameterisation is drawn from G.latent (N(0, I)) with the noise generator, like a GAN's z.
+rate as G's: one objective). VAE-GAN (loss.name=vaegan, Larsen et al. 2016) also trains D, by `vaegan_step`. E and
+its optimiser are checkpointed in explicit slots 'E' and 'opt_E' (None in GAN runs). The pure VAE still builds D
+so that every tool expecting a pair works, but never trains it: its checkpoint's 'D' is the initial weights. eps of
+the reparameterisation (and VAE-GAN's z_p) are drawn from G.latent (N(0, I)) with the noise generator.
 
 Class-conditional runs (model.conditioning): c are the labels of the data batch. The D step makes its fakes with the
 real batch's labels; the G step reuses the labels of the last real batch, so G is trained on each class as often as
@@ -66,7 +67,7 @@ from .consensus import consensus_step
 from .ema import ema_copy, ema_update
 from .optim import build_optimizer, lr_factor, set_lr
 from .step import d_reg_step, d_step, energy_d_step, energy_g_step, g_step
-from .vae import reconstruct, vae_step
+from .vae import reconstruct, vae_step, vaegan_step
 
 N_TOY_EVAL = 2500  # samples for the PacGAN protocol
 
@@ -145,7 +146,9 @@ class Trainer:
             self.opt_E = build_optimizer(self.E.parameters(), cfg.optim, cfg.optim.g_lr)
         self.loss: GANLoss | None = None        # a logit loss, or
         self.energy: EnergyLoss | None = None   # an energy loss (with its state) for an autoencoder D
-        if cfg.loss.name in VAE_LOSSES:
+        if cfg.loss.name == "vaegan":
+            self.loss = LOSSES.get("ns")        # Larsen et al.'s GAN loss (with the non-saturating decoder term)
+        elif cfg.loss.name in VAE_LOSSES:
             pass                                # no adversarial loss: vae_step owns the objective
         elif cfg.loss.name in ENERGY_LOSSES:
             self.energy = ENERGY_LOSSES.get(cfg.loss.name).from_config(cfg.loss, self.device)
@@ -327,8 +330,8 @@ class Trainer:
         try:
             pack = getattr(D, "pack", 1)  # a packing D scores a grid point as a pack of copies of it
             critic = lambda x: D(x.to(self.device).repeat_interleave(pack, 0))  # noqa: E731
-            if looks_across_the_batch(D) or self.E is not None:  # logits that depend on grid neighbours, or the
-                critic = None                                       # VAE's untrained D: no heat map
+            if looks_across_the_batch(D) or self.cfg.loss.name == "vae":  # logits that depend on grid
+                critic = None                                               # neighbours, or the VAE's untrained D
             return save_scatter(fake, path, real=real, critic=critic, scale=self.data["scale"],
                                 title=f"{self.cfg.preset} on {self.data['name']}, step {self.step}")
         finally:
@@ -464,8 +467,13 @@ class Trainer:
             real, _ = self.stream.next()
             eps = self.latent.sample(real.shape[0], self.noise, self.device)
             lo = cfg.loss
-            stats.update(vae_step(self.G, self.E, self.opt_G, self.opt_E, real, eps, beta=lo.beta,
-                                  decoder=lo.decoder, decoder_std=lo.decoder_std))
+            if self.loss is not None:                      # VAE-GAN: also D, judging x~ = G(z) and G(z_p)
+                z_p = self.latent.sample(real.shape[0], self.noise, self.device)
+                stats.update(vaegan_step(self.G, self.D, self.E, self.opt_G, self.opt_D, self.opt_E, self.loss,
+                                         real, eps, z_p, beta=lo.beta, gamma=lo.vaegan_gamma))
+            else:
+                stats.update(vae_step(self.G, self.E, self.opt_G, self.opt_E, real, eps, beta=lo.beta,
+                                      decoder=lo.decoder, decoder_std=lo.decoder_std))
         elif t.consensus > 0:
             real, c = self.stream.next()
             z = self.latent.sample(real.shape[0], self.noise, self.device)
