@@ -16,14 +16,17 @@ from ganforge.training.engine import Trainer, TrainingDiverged, TrainingInterrup
 
 
 def _assert_same_state(a: dict, b: dict) -> None:
-    for key in ("G", "D", "G_ema"):
+    for key in ("G", "D", "G_ema", "E"):       # E: the VAE's encoder, None in GAN runs
         if a[key] is None:
             assert b[key] is None
             continue
         assert a[key].keys() == b[key].keys()
         for name in a[key]:
             assert torch.equal(a[key][name], b[key][name]), f"{key}.{name} differs"
-    for key in ("opt_G", "opt_D"):
+    for key in ("opt_G", "opt_D", "opt_E"):
+        if a[key] is None:
+            assert b[key] is None
+            continue
         for pid, s in a[key]["state"].items():
             for name, value in s.items():
                 assert torch.equal(torch.as_tensor(value), torch.as_tensor(b[key]["state"][pid][name])), f"{key}"
@@ -56,6 +59,9 @@ CASES = {
     # an energy loss with the tricks it takes: historical averages of G and the autoencoder D, instance noise
     "ebgan+tricks": ("ebgan", "ring8", "optim.lr_decay=none", "reg.hist_weight=0.1", "reg.instance_noise=0.2",
                      "reg.instance_noise_end=150", "reg.ortho_weight=1e-3", "reg.ortho_nets=both"),
+    # the VAE: encoder and its optimiser in their own slots, eps drawn from the checkpointed noise generator
+    "vae": ("vae", "grid25", "optim.lr_decay=none"),
+    "vaegan": ("vaegan", "ring8", "optim.lr_decay=none"),
     "gan+tricks": ("gan", "grid25", "optim.lr_decay=none", "reg.hist_weight=0.1", "reg.instance_noise=0.2",
                    "reg.instance_noise_end=150", "reg.r1_gamma=1", "reg.reg_every=4", "loss.real_label=0.9"),
 }

@@ -142,6 +142,27 @@ for _div in ("tv", "kl", "reverse-kl", "pearson", "neyman", "hellinger", "jeffre
          "optim.beta1": 0.5, "optim.beta2": 0.999, "train.n_critic": 1, "train.batch_size": 64},
         {**POINTS_MODEL, **POINTS_SCHEDULE}))
 
+# The VAE, the lecture's probabilistic baseline: no D; G is the decoder, the family's D trunk the encoder.
+_add(Preset(
+    "vae", "VAE: encoder + decoder trained on the ELBO (beta 1); Bernoulli decoder on images, Gaussian on points",
+    "Kingma & Welling 2014: ELBO with the reparameterisation trick, Bernoulli decoder for MNIST, batch 100. Ours: "
+    "Adam lr 1e-3 (the paper used Adagrad), z 20 on images, the DCGAN G / D trunk as decoder / encoder on images "
+    "(the paper's are one-hidden-layer MLPs), and on 2-D points the GAN family's MLPs and schedule (so VAE and GAN "
+    "see the same data per step) with a Gaussian decoder of fixed std 0.05 (in [-1, 1] training coordinates).",
+    {"loss.name": "vae", "loss.beta": 1.0, "loss.decoder": "bernoulli", "optim.name": "adam", "optim.g_lr": 1e-3,
+     "optim.d_lr": 1e-3, "optim.beta1": 0.9, "optim.beta2": 0.999, "train.batch_size": 100, "model.z_dim": 20},
+    {**POINTS_MODEL, **POINTS_SCHEDULE, "loss.decoder": "gaussian", "loss.decoder_std": 0.05}))
+
+_add(Preset(
+    "vaegan", "VAE-GAN: the VAE's decoder is also a GAN generator; reconstruction measured on D's features",
+    "Larsen et al. 2016 Algorithm 1: E, decoder and D updated from one forward (E on KL + feature-wise "
+    "reconstruction, decoder on gamma * that reconstruction + GAN loss on x~ and G(z_p), D on the GAN loss), "
+    "RMSProp lr 3e-4, batch 64. Ours: gamma 1, the ns GAN loss, DCGAN G / D as decoder / D and D's trunk as the "
+    "encoder, z 20 on images; on 2-D points the GAN family's MLPs and schedule.",
+    {"loss.name": "vaegan", "loss.beta": 1.0, "loss.vaegan_gamma": 1.0, "optim.name": "rmsprop",
+     "optim.g_lr": 3e-4, "optim.d_lr": 3e-4, "train.batch_size": 64, "model.z_dim": 20},
+    {**POINTS_MODEL, **POINTS_SCHEDULE, "optim.name": "adam", "optim.beta1": 0.5}))
+
 # The energy GANs on 2-D points take the GAN family's schedule (batch 512, rates 1e-3 decayed to 0): with the papers'
 # small rates and batches EBGAN spreads its samples along the ring instead of onto the modes (ours, ring8, 3000 steps).
 _add(Preset(

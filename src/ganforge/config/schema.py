@@ -63,7 +63,15 @@ class ModelConfig:
 @dataclass
 class LossConfig:
     name: str = "ns"                # adversarial loss from the loss registry: minimax, ns, wgan, lsgan, hinge, ...;
-                                    #   began, ebgan: energy losses of an autoencoder D (model.d_type=autoencoder)
+                                    #   began, ebgan: energy losses of an autoencoder D (model.d_type=autoencoder);
+                                    #   vae: no adversary, G is the decoder of a VAE trained with an encoder E;
+                                    #   vaegan: VAE-GAN (Larsen 2016), that VAE with D (ns loss) and D's features
+    beta: float = 1.0               # vae: weight of the KL term; 1 = the ELBO (Kingma & Welling 2014), > 1 beta-VAE
+    decoder: Literal["gaussian", "bernoulli"] = "gaussian"  # vae: p(x|z); gaussian N(G(z), decoder_std^2 I);
+                                    #   bernoulli (images only): pixels (x + 1) / 2 in [0, 1], mean (G(z) + 1) / 2
+    decoder_std: float = 0.1        # vae, gaussian decoder: its fixed std, in training coordinates ([-1, 1])
+    vaegan_gamma: float = 1.0       # vaegan: weight of the feature-wise reconstruction in the decoder's loss
+                                    #   against its adversarial term (Larsen et al. 2016's gamma)
     began_gamma: float = 0.5        # BEGAN: diversity ratio E L(G(z)) / E L(x) that k_t steers to (paper: 0.3-0.7)
     began_lambda_k: float = 1e-3    # BEGAN: gain of the k_t update (paper: 0.001)
     ebgan_margin: float = 1.0       # EBGAN: margin m up to which D pushes the fakes' energy (mean squared error)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from .parse import ConfigError
 from .schema import Config, LossConfig, ModelConfig
 
+# Objectives without an adversary, run by their own step (training/vae.py) rather than a loss registry.
+VAE_LOSSES = ("vae", "vaegan")
+
 # The losses whose D loss is binary cross-entropy with real target 1: the ones label smoothing applies to.
 BCE_LOSSES = ("ns", "minimax")
 
@@ -18,9 +21,9 @@ def validate(cfg: Config) -> Config:
 
     if cfg.data.name not in DATASETS:
         raise ConfigError("bad value for 'data.name': " + _unknown(DATASETS, cfg.data.name))
-    if cfg.loss.name not in LOSSES and cfg.loss.name not in ENERGY_LOSSES:
+    if cfg.loss.name not in LOSSES and cfg.loss.name not in ENERGY_LOSSES and cfg.loss.name not in VAE_LOSSES:
         raise ConfigError("bad value for 'loss.name': " + unknown_name_message(
-            "loss", cfg.loss.name, LOSSES.names() + ENERGY_LOSSES.names()))
+            "loss", cfg.loss.name, LOSSES.names() + ENERGY_LOSSES.names() + list(VAE_LOSSES)))
     if cfg.model.name != "auto" and cfg.model.name not in MODELS:
         raise ConfigError("bad value for 'model.name': " + _unknown(MODELS, cfg.model.name) + ", auto")
 
@@ -56,6 +59,7 @@ def validate(cfg: Config) -> Config:
         raise ConfigError(f"bad value for 'train.device': '{t.device}'; use auto, cpu, cuda or cuda:N")
     _validate_architecture(cfg)
     _validate_energy(cfg, energy=cfg.loss.name in ENERGY_LOSSES)
+    _validate_vae(cfg)
     return cfg
 
 
@@ -220,6 +224,49 @@ def _validate_energy_tricks(cfg: Config) -> None:
             raise ConfigError(f"'{key}'={value} is not wired into the energy losses' steps (loss.name="
                               f"{cfg.loss.name}): set it to 0. With an energy loss these work: reg.instance_noise, "
                               f"reg.ortho_weight, reg.hist_weight, train.ema, train.n_critic")
+
+
+# What the VAE step does not run: everything that acts on D, a second update rule, or a non-Gaussian prior.
+VAE_UNWIRED = ("reg.gp_weight", "reg.r1_gamma", "reg.r2_gamma", "reg.dragan_weight", "reg.clip", "reg.ortho_weight",
+               "reg.hist_weight", "reg.instance_noise", "train.unroll", "train.consensus", "loss.fm_weight",
+               "model.z_categories", "model.pack", "model.mbstd_group", "model.mbdisc_kernels")
+
+
+def _validate_vae(cfg: Config) -> None:
+    """loss.name=vae: its own keys' ranges, and the GAN options it has no use for (a clear error, not a no-op)."""
+    lo, m = cfg.loss, cfg.model
+    default = LossConfig()
+    owners = {"beta": VAE_LOSSES, "decoder": ("vae",), "decoder_std": ("vae",), "vaegan_gamma": ("vaegan",)}
+    for key, names in owners.items():
+        if getattr(lo, key) != getattr(default, key) and lo.name not in names:
+            raise ConfigError(f"'loss.{key}' is a setting of loss.name={' or '.join(names)}, but loss.name={lo.name}"
+                              + (" (VAE-GAN's reconstruction is measured on D's features)"
+                                 if lo.name == "vaegan" else ""))
+    if lo.name not in VAE_LOSSES:
+        return
+    if not lo.vaegan_gamma >= 0:
+        raise ConfigError(f"'loss.vaegan_gamma' must be >= 0, got {lo.vaegan_gamma}")
+    if lo.decoder not in ("gaussian", "bernoulli"):
+        raise ConfigError(f"bad value for 'loss.decoder': '{lo.decoder}'; choose one of: bernoulli, gaussian")
+    if not lo.beta >= 0:
+        raise ConfigError(f"'loss.beta' must be >= 0 (1 = the ELBO), got {lo.beta}")
+    if not lo.decoder_std > 0:
+        raise ConfigError(f"'loss.decoder_std' must be > 0, got {lo.decoder_std}")
+    if lo.decoder == "bernoulli" and lo.decoder_std != default.decoder_std:
+        raise ConfigError("'loss.decoder_std' is the std of the gaussian decoder; loss.decoder=bernoulli has none")
+    for key in VAE_UNWIRED:
+        section, name = key.split(".")
+        value = getattr(getattr(cfg, section), name)
+        off = 1 if name == "pack" else 0
+        if value != off:
+            raise ConfigError(f"'{key}'={value} is a GAN option that loss.name={lo.name} does not use: set it to "
+                              f"{off}")
+    for key, value, off in (("model.conditioning", m.conditioning, "none"), ("model.d_type", m.d_type, "classifier"),
+                            ("sampler.name", cfg.sampler.name, "direct"), ("train.n_critic", cfg.train.n_critic, 1),
+                            ("loss.real_label", lo.real_label, 1.0)):
+        if value != off:
+            raise ConfigError(f"'{key}'={value} does not apply to loss.name={lo.name} (one update of encoder and "
+                              f"decoder [and D] per step): set {key}={off}")
 
 
 def _unknown(registry, name: str) -> str:

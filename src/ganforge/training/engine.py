@@ -14,6 +14,13 @@ p(z) is G's latent prior (G.latent: N(0, I), with a one-hot part when model.z_ca
 Energy losses (BEGAN, EBGAN) train an autoencoder D on its reconstruction energies with the energy steps (instance
 noise and the weight penalties included); their state (BEGAN's k_t) is checkpointed with everything else.
 
+VAE (loss.name=vae, training/vae.py): G is the decoder and a third network, the encoder E (the family's D trunk
+with a Gaussian head, models/encoder.py), is trained jointly with it by `vae_step`, with its own optimiser (same
+rate as G's: one objective). VAE-GAN (loss.name=vaegan, Larsen et al. 2016) also trains D, by `vaegan_step`. E and
+its optimiser are checkpointed in explicit slots 'E' and 'opt_E' (None in GAN runs). The pure VAE still builds D
+so that every tool expecting a pair works, but never trains it: its checkpoint's 'D' is the initial weights. eps of
+the reparameterisation (and VAE-GAN's z_p) are drawn from G.latent (N(0, I)) with the noise generator.
+
 Class-conditional runs (model.conditioning): c are the labels of the data batch. The D step makes its fakes with the
 real batch's labels; the G step reuses the labels of the last real batch, so G is trained on each class as often as
 the data holds it, relativistic losses compare reals and fakes of the same classes, and no extra random draw is
@@ -44,13 +51,14 @@ from .. import __version__
 from ..artifacts.checkpoint import load_checkpoint, save_checkpoint
 from ..artifacts.plots import save_curves, save_image_grid, save_scatter
 from ..config import Config, from_dict, save_yaml, to_dict
-from ..config.validate import validate
+from ..config.validate import VAE_LOSSES, validate
 from ..data import BatchStream, Dataset, ToyDistribution, build_dataset
 from ..losses import ENERGY_LOSSES, LOSSES, EnergyLoss, GANLoss
 from ..losses.tricks import smooth_real_labels
 from ..metrics.toy2d import mode_quality
 from ..models import DataSpec, build_models, resolve_model_name
 from ..models.base import looks_across_the_batch
+from ..models.encoder import build_encoder
 from ..nn.conditional import balanced_labels
 from ..regularizers import HistoricalAverage, LazyRegularization, instance_noise_std
 from ..sampling import RatioCritic, RejectionSampler, fit_rejection_sampler
@@ -59,6 +67,7 @@ from .consensus import consensus_step
 from .ema import ema_copy, ema_update
 from .optim import build_optimizer, lr_factor, set_lr
 from .step import d_reg_step, d_step, energy_d_step, energy_g_step, g_step
+from .vae import reconstruct, vae_step, vaegan_step
 
 N_TOY_EVAL = 2500  # samples for the PacGAN protocol
 
@@ -127,9 +136,21 @@ class Trainer:
             self.d_lr, d_betas = self.lazy.adam_hparams(self.d_lr, d_betas)
         self.opt_G = build_optimizer(self.G.parameters(), cfg.optim, cfg.optim.g_lr)
         self.opt_D = build_optimizer(self.D.parameters(), cfg.optim, self.d_lr, betas=d_betas)
+        self.E: nn.Module | None = None                         # the VAE's encoder, and its optimiser (G's rate)
+        self.opt_E: torch.optim.Optimizer | None = None
+        if cfg.loss.name in VAE_LOSSES:
+            if cfg.loss.decoder == "bernoulli" and self.spec.kind != "images":
+                raise ValueError("loss.decoder=bernoulli reads pixels as probabilities and needs images; 2-D points "
+                                 "take loss.decoder=gaussian")
+            self.E = build_encoder(cfg.model, self.spec, self.G.latent.dim).to(self.device)
+            self.opt_E = build_optimizer(self.E.parameters(), cfg.optim, cfg.optim.g_lr)
         self.loss: GANLoss | None = None        # a logit loss, or
         self.energy: EnergyLoss | None = None   # an energy loss (with its state) for an autoencoder D
-        if cfg.loss.name in ENERGY_LOSSES:
+        if cfg.loss.name == "vaegan":
+            self.loss = LOSSES.get("ns")        # Larsen et al.'s GAN loss (with the non-saturating decoder term)
+        elif cfg.loss.name in VAE_LOSSES:
+            pass                                # no adversarial loss: vae_step owns the objective
+        elif cfg.loss.name in ENERGY_LOSSES:
             self.energy = ENERGY_LOSSES.get(cfg.loss.name).from_config(cfg.loss, self.device)
             self.D.power = self.energy.power    # D(x) = -(the energy this loss uses): plots read D's logits
         else:
@@ -190,6 +211,8 @@ class Trainer:
             "G_ema": self.G_ema.state_dict() if self.G_ema is not None else None,
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
+            "E": self.E.state_dict() if self.E is not None else None,             # the VAE's encoder
+            "opt_E": self.opt_E.state_dict() if self.opt_E is not None else None,
             "hist_G": self.hist_G.state_dict() if self.hist_G is not None else None,
             "hist_D": self.hist_D.state_dict() if self.hist_D is not None else None,
             "loss_state": self.energy.state_dict() if self.energy is not None else {},   # BEGAN: k_t
@@ -205,6 +228,9 @@ class Trainer:
             self.G_ema.load_state_dict(state["G_ema"] if state.get("G_ema") is not None else state["G"])
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
+        if self.E is not None and self.opt_E is not None:
+            self.E.load_state_dict(state["E"])
+            self.opt_E.load_state_dict(state["opt_E"])
         for history, key in ((self.hist_G, "hist_G"), (self.hist_D, "hist_D")):
             if history is not None and state.get(key) is not None:  # else averaging starts now (switched on at resume)
                 history.load_state_dict({"count": state[key]["count"],
@@ -304,12 +330,37 @@ class Trainer:
         try:
             pack = getattr(D, "pack", 1)  # a packing D scores a grid point as a pack of copies of it
             critic = lambda x: D(x.to(self.device).repeat_interleave(pack, 0))  # noqa: E731
-            if looks_across_the_batch(D):  # a grid point's logit would depend on its grid neighbours: no heat map
-                critic = None
+            if looks_across_the_batch(D) or self.cfg.loss.name == "vae":  # logits that depend on grid
+                critic = None                                               # neighbours, or the VAE's untrained D
             return save_scatter(fake, path, real=real, critic=critic, scale=self.data["scale"],
                                 title=f"{self.cfg.preset} on {self.data['name']}, step {self.step}")
         finally:
             D.train(was_training)
+
+    @torch.no_grad()
+    def save_reconstructions(self, path: Path) -> Path:
+        """The VAE's reconstructions G(mu(x)) of fixed data: images, alternate rows of reals and their
+        reconstructions; points, the reconstructions scattered over the reals."""
+        assert self.E is not None
+        modules = (self.G, self.E)
+        modes = [m.training for m in modules]
+        for m in modules:
+            m.eval()
+        try:
+            if self.spec.kind == "images":
+                n = self.cfg.output.n_samples
+                real = self.dataset.batch(torch.arange(min(n, len(self.dataset))))[0].to(self.device)  # [-1, 1]
+                cols = max(1, int(math.sqrt(n)))
+                rows = [t for i in range(0, len(real), cols)
+                        for t in (real[i:i + cols], reconstruct(self.G, self.E, real[i:i + cols]))]
+                return save_image_grid(torch.cat(rows), path, nrow=cols)
+            real = self.real_points(N_TOY_EVAL)
+            recon = self.to_data_coords(reconstruct(self.G, self.E, (real / self.data["scale"]).to(self.device)))
+            return save_scatter(recon.cpu(), path, real=real, scale=self.data["scale"],
+                                title=f"{self.cfg.preset} reconstructions on {self.data['name']}, step {self.step}")
+        finally:
+            for m, mode in zip(modules, modes):
+                m.train(mode)
 
     def real_points(self, n: int) -> Tensor:
         """n data points in data coordinates, the same ones every call (a fixed generator): for pictures and scores."""
@@ -407,10 +458,23 @@ class Trainer:
             factor = lr_factor(cfg.optim, self.step, t.steps)
             set_lr(self.opt_G, cfg.optim.g_lr * factor)
             set_lr(self.opt_D, self.d_lr * factor)
+            if self.opt_E is not None:
+                set_lr(self.opt_E, cfg.optim.g_lr * factor)
         noise_std = self.instance_noise_std()
         fm = {"fm_weight": cfg.loss.fm_weight, "fm_only": cfg.loss.fm_only}   # feature matching in G's loss
         stats: dict[str, Tensor] = {}
-        if t.consensus > 0:
+        if self.E is not None and self.opt_E is not None:    # VAE: one joint update of encoder and decoder
+            real, _ = self.stream.next()
+            eps = self.latent.sample(real.shape[0], self.noise, self.device)
+            lo = cfg.loss
+            if self.loss is not None:                      # VAE-GAN: also D, judging x~ = G(z) and G(z_p)
+                z_p = self.latent.sample(real.shape[0], self.noise, self.device)
+                stats.update(vaegan_step(self.G, self.D, self.E, self.opt_G, self.opt_D, self.opt_E, self.loss,
+                                         real, eps, z_p, beta=lo.beta, gamma=lo.vaegan_gamma))
+            else:
+                stats.update(vae_step(self.G, self.E, self.opt_G, self.opt_E, real, eps, beta=lo.beta,
+                                      decoder=lo.decoder, decoder_std=lo.decoder_std))
+        elif t.consensus > 0:
             real, c = self.stream.next()
             z = self.latent.sample(real.shape[0], self.noise, self.device)
             stats.update(consensus_step(self.G, self.D, self.opt_G, self.opt_D, self.loss, cfg.reg, real, z, c,
@@ -449,7 +513,9 @@ class Trainer:
                 ema_copy(self.G_ema, self.G)
         self.step += 1
         # Bookkeeping stays on the device: reading a value would wait for the GPU at every step.
-        self._bad |= ~torch.isfinite(stats["loss/D"]) | ~torch.isfinite(stats["loss/G"])
+        for key in ("loss/D", "loss/G"):                    # a VAE step has no loss/D
+            if key in stats:
+                self._bad |= ~torch.isfinite(stats[key])
         for key, value in stats.items():
             self._window[key] = self._window[key] + value if key in self._window else value.clone()
             self._window_counts[key] = self._window_counts.get(key, 0) + 1
@@ -477,6 +543,8 @@ class Trainer:
     def finish(self, metrics: dict[str, float]) -> None:
         """Final artifacts: samples.png, curves.png, metrics.json."""
         self.save_samples(self.run_dir / "samples.png")
+        if self.E is not None:
+            self.save_reconstructions(self.run_dir / "samples" / "reconstructions.png")
         records = read_jsonl(self.run_dir / "metrics.jsonl")
         save_curves(records, self.run_dir / "curves.png", title=f"{self.cfg.preset} on {self.data['name']}")
         final = {"step": self.step, "preset": self.cfg.preset, "data": self.data["name"], **metrics}
