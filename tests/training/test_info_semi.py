@@ -87,3 +87,21 @@ def test_sgan_on_unlabelled_data_is_a_clear_error(tiny_config, tmp_path):
     with pytest.raises(ConfigError, match="has no labels"):
         Trainer(tiny_config("gan", "ring8", "model.semi_supervised=true", "data.labels_per_class=2"),
                 run_dir=tmp_path)
+
+
+def test_classifier_accuracy_counts_argmax_hits_and_the_baseline_learns_from_the_labels(tiny_config):
+    from ganforge.training.semi import classifier_accuracy, train_labels_only
+
+    cfg = tiny_config("sgan", "digits", *SMALL, "model.name=mlp", "model.d_width=32", "data.labels_per_class=10",
+                      "train.batch_size=50", "optim.d_lr=3e-3")
+    ds = build_dataset(cfg.data)
+    torch.manual_seed(cfg.train.seed)
+    _, D0 = build_models(cfg.model, DataSpec("images", (1, 8, 8), 10))   # the GAN run's initial D
+    with torch.no_grad():
+        x, y = ds.batch(torch.arange(300))
+        want = (D0.classify(D0.eval().features(x)).argmax(1) == y).float().mean().item()
+    assert classifier_accuracy(D0, ds.images[:300], ds.labels[:300], batch_size=64) == pytest.approx(want)
+    untrained = train_labels_only(cfg, 0)
+    assert all(torch.equal(a, b) for a, b in zip(untrained.state_dict().values(), D0.state_dict().values()))
+    trained = train_labels_only(cfg, 100)
+    assert classifier_accuracy(trained, ds.images, ds.labels) > 0.6      # 100 labels, 10 classes: chance is 0.1
