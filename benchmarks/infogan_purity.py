@@ -78,7 +78,7 @@ def main() -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     scores = code_purity(G, G.latent, ext, n_per_category=args.n_per_category, seed=args.seed, device=args.device)
-    passed = scores["purity"] >= BAR
+    passed = scores["purity"] >= BAR if G.data["name"] == "mnist" else None   # the bar is set for MNIST
     record.update({"checkpoint": args.checkpoint, "step": G.step, "data": G.data["name"], "uses_ema": G.uses_ema,
                    "classifier": ext.describe(), "seed": args.seed, **scores, "bar": BAR, "passes_bar": passed})
 
@@ -90,7 +90,8 @@ def main() -> int:
         share = row[scores["mapping"][k]] / max(1, sum(row))
         print(f"{k:>8} -> {scores['mapping'][k]:>5}  " + " ".join(f"{v:>5}" for v in row) + f"   {share:6.1%}")
     print(f"matched purity {scores['purity']:.1%} (majority vote {scores['majority_purity']:.1%}); "
-          f"bar >= {BAR:.0%}: {'PASS' if passed else 'FAIL'}")
+          f"bar (MNIST) >= {BAR:.0%}: "
+          f"{'not judged (not MNIST)' if passed is None else 'PASS' if passed else 'FAIL'}")
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2, default=str) + "\n")

@@ -62,7 +62,8 @@ def main() -> int:
     base_seconds = time.perf_counter() - t0
     base_acc = classifier_accuracy(baseline, test_images, test_labels)
 
-    passed = 1 - gan_acc < BAR_ERROR
+    judged = cfg.data.name == "mnist" and n_labels == 100          # the bar is set for this setting only
+    passed = (1 - gan_acc < BAR_ERROR) if judged else None
     rows = [("sgan (labels + unlabelled + G's samples)", gan_acc, gan_seconds),
             ("labels only (same D, same init)", base_acc, base_seconds)]
     print(f"\n{cfg.data.name}: {n_labels} labels, {len(test_labels)} test images, {d_updates} D updates each, "
@@ -70,7 +71,8 @@ def main() -> int:
     print(f"{'classifier':<42} {'test acc':>9} {'error':>7} {'seconds':>8}")
     for name, acc, seconds in rows:
         print(f"{name:<42} {acc:>9.2%} {1 - acc:>7.2%} {seconds:>8.0f}")
-    print(f"bar (MNIST, 100 labels): sgan error < {BAR_ERROR:.0%}: {'PASS' if passed else 'FAIL'}")
+    verdict = "not judged (other data or labels)" if passed is None else "PASS" if passed else "FAIL"
+    print(f"bar (MNIST, 100 labels): sgan error < {BAR_ERROR:.0%}: {verdict}")
     record = {"data": cfg.data.name, "labels": n_labels, "test_images": len(test_labels), "d_updates": d_updates,
               "steps": result.step, "run_dir": str(result.run_dir), "overrides": overrides,
               "sgan_test_accuracy": gan_acc, "labels_only_test_accuracy": base_acc,
