@@ -55,3 +55,18 @@ def test_sampling_with_a_seed():
 def test_bad_thresholds(bad):
     with pytest.raises(ValueError, match="threshold must be a number > 0"):
         truncate(torch.zeros(3), bad)
+
+
+def test_latent_tools_keep_infogans_continuous_codes():
+    """Truncation resamples the Gaussian part only; inversion optimises it and keeps the codes (continuous at 0)."""
+    from ganforge.latent.inversion import invert
+
+    from .conftest import LinearG
+
+    latent = LatentPrior(4, 3, continuous=2)
+    z = sample_truncated(latent, 50, 0.5, torch.Generator().manual_seed(0))
+    assert z.shape == (50, 9) and z[:, :4].abs().max() <= 0.5
+    assert torch.equal(z[:, 4:7].sum(1), torch.ones(50)) and z[:, 7:].abs().max() <= 1 and z[:, 7:].std() > 0.3
+    G = LinearG(latent)
+    result = invert(G, G(latent.sample(2, torch.Generator().manual_seed(1))).detach(), steps=3, restarts=1)
+    assert result.z.shape == (2, 9) and (result.z[:, 7:] == 0).all()

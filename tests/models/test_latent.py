@@ -43,3 +43,21 @@ def test_generators_read_the_whole_latent(name, spec):
     z2 = z.clone()
     z2[:, 4:] = z2[:, 4:].roll(1, dims=1)
     assert not torch.allclose(G(z), G(z2))
+
+
+def test_continuous_codes_extend_the_prior_without_changing_the_other_parts():
+    from ganforge.latent.traversal import traversal_latents
+    from ganforge.models.latent import LatentPrior
+
+    old, new = LatentPrior(5, 3), LatentPrior(5, 3, continuous=2)
+    a, b = old.sample(64, torch.Generator().manual_seed(0)), new.sample(64, torch.Generator().manual_seed(0))
+    assert torch.equal(b[:, :8], a) and b.shape == (64, 10) and new.dim == 10
+    assert b[:, 8:].min() >= -1 and b[:, 8:].max() <= 1 and b[:, 8:].std() > 0.4     # U[-1, 1]: std 0.577
+    assert torch.equal(LatentPrior(5).sample(4, torch.Generator().manual_seed(0)),
+                       torch.randn(4, 5, generator=torch.Generator().manual_seed(0)))
+    k, u = new.codes(b)
+    assert torch.equal(k, a[:, 5:].argmax(1)) and torch.equal(u, b[:, 8:])
+    z = traversal_latents(new, 4).view(5, 4, 10)                                    # 3 category rows + 2 code rows
+    assert (z[:3, :, 5:8].argmax(2) == torch.arange(3)[:, None]).all() and (z[:3, :, 8:] == 0).all()
+    assert torch.equal(z[3, :, 8], torch.linspace(-1, 1, 4)) and (z[3, :, 9] == 0).all()
+    assert (z[4, :, :5] == z[4, :1, :5]).all()                                      # the noise is fixed in a row

@@ -179,7 +179,7 @@ def test_builtin_training_studies_expand_with_the_2d_presets_present():
     study = get_study("mode-collapse", StudyOptions(seeds=2))
     presets = {r.tags["preset"] for r in study.runs}
     assert {"gan", "pacgan", "wgan-gp"} <= presets and "dcgan" not in presets and "gan-minimax" not in presets
-    image_only = {"dcgan", "cgan", "cgan-projection", "acgan"}   # convolutional / class-conditional on images
+    image_only = {"dcgan", "cgan", "cgan-projection", "acgan", "infogan", "sgan"}   # images / labels needed
     assert presets == set(PRESETS) - image_only - {"gan-minimax"}
     assert len(study.runs) == len(presets) * 2 * 2
     quick = get_study("mode-collapse", StudyOptions(quick=True))

@@ -208,6 +208,24 @@ _add(Preset(
     {**CONDITIONAL_MNIST, "loss.name": "ns", "model.conditioning": "acgan", "loss.ac_weight": 1.0,
      "train.batch_size": 100}))
 
+_add(Preset(
+    "infogan", "InfoGAN: 1 categorical code of 10 and 2 continuous codes that Q (on D's trunk) reads back",
+    "Chen et al. 2016 (MNIST, Appendix C.1): codes c = 1 categorical of 10 + 2 uniform[-1, 1], 62 noise dims, "
+    "lambda 1, Adam D 2e-4 / G 1e-3, beta1 0.5, batch 100, ns loss. Ours: the DCGAN G and D of this toolkit in "
+    "place of the paper's table, a Q head of FC128-LeakyReLU (no BN), continuous Q with unit std (fix_std).",
+    {**CONDITIONAL_MNIST, "loss.name": "ns", "model.z_dim": 62, "model.z_categories": 10, "model.z_continuous": 2,
+     "model.info_head": True, "loss.info_weight": 1.0, "optim.g_lr": 1e-3, "optim.d_lr": 2e-4,
+     "train.batch_size": 100}))
+_add(Preset(
+    "sgan", "semi-supervised GAN: a K-class D trained on 100 labels plus unlabelled and generated data",
+    "Salimans et al. 2016 Sec. 5 (MNIST): 100 labels (10 per class), D = Z/(Z+1) over K class logits, G trained "
+    "by feature matching alone, MLP G and D, batch 100. Ours: our MLPs (D 5 x 500 LeakyReLU without the paper's "
+    "Gaussian noise layers and weight norm; G 2 x 500 ReLU with BN), z 100, Adam 3e-4 / beta1 0.5, 6000 steps.",
+    {"data.name": "mnist", "model.name": "mlp", "model.semi_supervised": True, "data.labels_per_class": 10,
+     "loss.name": "ns", "loss.fm_weight": 1.0, "loss.fm_only": True, "model.z_dim": 100, "model.g_width": 500,
+     "model.g_depth": 2, "model.g_norm": "batch", "model.d_width": 500, "model.d_depth": 5, "optim.name": "adam",
+     "optim.g_lr": 3e-4, "optim.d_lr": 3e-4, "optim.beta1": 0.5, "train.batch_size": 100, "train.steps": 6000}))
+
 DEFAULT_PRESET = "pacgan"  # the default `ganforge train` / `make demo`: grid25 with the best 2-D preset
 
 

@@ -19,6 +19,8 @@ class DataConfig:
     channels: int | None = None     # folder images: 1 (grayscale) or 3 (RGB); None = the dataset's default
     split: Literal["train", "test"] = "train"
     root: str | None = None         # cache for downloaded data; None = $GANFORGE_HOME or ~/.cache/ganforge
+    labels_per_class: int = 0       # semi-supervised GAN: D sees the labels of only this many images per class (a
+                                    #   balanced subset drawn with train.seed), the rest unlabelled; 0 = off
 
 
 @dataclass
@@ -27,6 +29,11 @@ class ModelConfig:
     z_dim: int | None = None        # latent size, z ~ N(0, I); None = the family's default (mlp 64, dcgan 100)
     z_categories: int = 0           # K > 0 appends a one-hot of k ~ U{0..K-1} to z: a mixture prior that lets G
                                     #   make separated modes without bridges (models/latent.py); 0 = Gaussian only
+    z_continuous: int = 0           # m > 0 appends m codes u ~ U[-1, 1] to z (InfoGAN's continuous codes); 0 = none
+    info_head: bool = False         # InfoGAN (Chen 2016): D's trunk also feeds a Q head predicting G's codes (the
+                                    #   one-hot and continuous parts of z), trained on loss.info_weight * L_I
+    semi_supervised: bool = False   # semi-supervised GAN (Salimans 2016 Sec. 5): D's head is K class logits and its
+                                    #   real/fake logit their logsumexp; needs data.labels_per_class > 0
     g_width: int | None = None      # mlp: hidden units (default 256); dcgan: channels at the finest level (default 64),
     d_width: int | None = None      #   doubled at each coarser level, as in Radford et al. 2016
     g_depth: int = 3                # mlp only: hidden layers (DCGAN's depth follows from the resolution)
@@ -84,6 +91,8 @@ class LossConfig:
                                     #   setting); needs fm_weight > 0
     ac_weight: float | None = None  # AC-GAN (model.conditioning=acgan only): weight of the class cross-entropy
                                     #   added to D's loss (reals + fakes) and G's (fakes); None = 1 (Odena 2017)
+    info_weight: float | None = None  # InfoGAN (model.info_head only): lambda of the mutual-information term -L_I
+                                    #   added to G's loss and to D's (Q's weights live in D); None = 1 (Chen 2016)
 
 
 @dataclass

@@ -55,6 +55,7 @@ def validate(cfg: Config) -> Config:
     if cfg.model.z_categories < 0 or cfg.model.z_categories == 1:
         raise ConfigError(f"'model.z_categories' must be 0 (off) or >= 2, got {cfg.model.z_categories}")
     _validate_conditioning(cfg)
+    _validate_info_and_semi(cfg)
     if not (t.device in ("auto", "cpu") or t.device.startswith("cuda") or t.device == "mps"):
         raise ConfigError(f"bad value for 'train.device': '{t.device}'; use auto, cpu, cuda or cuda:N")
     _validate_architecture(cfg)
@@ -135,6 +136,51 @@ def _validate_conditioning(cfg: Config) -> None:
     if m.conditioning != "none" and m.pack != 1:
         raise ConfigError(f"model.pack={m.pack} (PacGAN) does not combine with model.conditioning={m.conditioning}: "
                           f"a pack would mix samples of different classes under one logit")
+
+
+def _validate_info_and_semi(cfg: Config) -> None:
+    """InfoGAN (model.info_head, loss.info_weight, model.z_continuous) and the semi-supervised GAN
+    (model.semi_supervised, data.labels_per_class): ranges, and what each needs."""
+    from ..models.base import INFO_NEEDS_CODES
+
+    m, lo, n = cfg.model, cfg.loss, cfg.data.labels_per_class
+    if m.z_continuous < 0:
+        raise ConfigError(f"'model.z_continuous' must be >= 0 (0 = no continuous codes), got {m.z_continuous}")
+    if lo.info_weight is not None and not m.info_head:
+        raise ConfigError(f"loss.info_weight={lo.info_weight} is InfoGAN's lambda: it needs model.info_head=true "
+                          f"(the Q head it trains); set loss.info_weight=null otherwise")
+    if lo.info_weight is not None and not lo.info_weight > 0:
+        raise ConfigError(f"'loss.info_weight' must be > 0 (null = 1, Chen et al. 2016), got {lo.info_weight}")
+    if m.info_head:
+        if m.z_categories + m.z_continuous == 0:
+            raise ConfigError(INFO_NEEDS_CODES)
+        if m.d_type == "autoencoder":
+            raise ConfigError("model.info_head=true puts InfoGAN's Q head on a classifier D's features; an "
+                              "autoencoder D (model.d_type=autoencoder) has none: use model.d_type=classifier")
+        if cfg.train.consensus > 0:
+            raise ConfigError("train.consensus does not include InfoGAN's mutual-information term in its gradient "
+                              "field; use train.consensus=0 with model.info_head=true")
+    if n < 0:
+        raise ConfigError(f"'data.labels_per_class' must be >= 0 (0 = off), got {n}")
+    if n > 0 and not m.semi_supervised:
+        raise ConfigError(f"data.labels_per_class={n} keeps labels for the semi-supervised GAN only: set "
+                          f"model.semi_supervised=true, or data.labels_per_class=0")
+    if not m.semi_supervised:
+        return
+    if n == 0:
+        raise ConfigError("model.semi_supervised=true needs a labelled subset: set data.labels_per_class > 0 (e.g. "
+                          "10 for Salimans et al. 2016's 100 MNIST labels)")
+    needs = {"loss.name": (lo.name, "ns"), "model.conditioning": (m.conditioning, "none"),
+             "model.d_type": (m.d_type, "classifier"), "model.info_head": (m.info_head, False),
+             "model.mbstd_group": (m.mbstd_group, 0), "model.mbdisc_kernels": (m.mbdisc_kernels, 0),
+             "model.pack": (m.pack, 1), "train.consensus": (cfg.train.consensus, 0.0),
+             "train.unroll": (cfg.train.unroll, 0)}
+    for key, (value, want) in needs.items():
+        if value != want:
+            want_text = str(want).lower() if isinstance(want, bool) else want
+            raise ConfigError(f"model.semi_supervised=true needs {key}={want_text}, got {value}: its D is a K-class "
+                              f"classifier whose real/fake logit is logsumexp of the class logits, trained with the "
+                              f"BCE loss on it (Salimans et al. 2016 Sec. 5)")
 
 
 def _validate_architecture(cfg: Config) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ..config.schema import DataConfig
 from ..registry import Registry
-from .base import BatchStream, DataError, Dataset, ImageDataset, PointDataset, ToyDistribution
+from .base import BatchStream, DataError, Dataset, ImageDataset, PointDataset, ToyDistribution, labelled_subset
 
 DATASETS: Registry[Callable[[DataConfig], Dataset]] = Registry("dataset")
 # Datasets of 2-D points (the rest are images): presets carry separate settings for them.
@@ -26,4 +26,4 @@ def build_dataset(cfg: DataConfig) -> Dataset:
 
 
 __all__ = ["POINT_DATASETS", "DATASETS", "BatchStream", "DataError", "Dataset", "ImageDataset", "PointDataset",
-           "ToyDistribution", "build_dataset", "fetch"]
+           "ToyDistribution", "build_dataset", "fetch", "labelled_subset"]

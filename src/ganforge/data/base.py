@@ -166,3 +166,21 @@ class BatchStream:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.batches_drawn = int(state["batches_drawn"])
         self._generator.set_state(state["generator"])
+
+
+def labelled_subset(dataset: ImageDataset, per_class: int, seed: int) -> ImageDataset:
+    """The semi-supervised GAN's labelled images: `per_class` of each class, drawn without replacement by a
+    generator seeded with `seed` (the same subset on every run and resume with that seed), in class order."""
+    if dataset.labels is None or not dataset.num_classes:
+        raise DataError(f"{dataset.name} has no labels: data.labels_per_class needs a labelled dataset")
+    g = torch.Generator().manual_seed(seed)
+    chosen = []
+    for k in range(dataset.num_classes):
+        members = (dataset.labels == k).nonzero().flatten()
+        if len(members) < per_class:
+            raise DataError(f"{dataset.name}: class {k} has {len(members)} images, fewer than "
+                            f"data.labels_per_class={per_class}")
+        chosen.append(members[torch.randperm(len(members), generator=g)[:per_class]])
+    index = torch.cat(chosen)
+    return ImageDataset(dataset.images[index], dataset.labels[index], name=f"{dataset.name}[labelled]",
+                        class_names=dataset.class_names)

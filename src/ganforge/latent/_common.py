@@ -14,9 +14,11 @@ from ..models.latent import LatentPrior
 
 
 def split(latent: LatentPrior, z: Tensor) -> tuple[Tensor, Tensor]:
-    """(eps [N, z_dim], code [N, categories]) of z [N, dim]; code is [N, 0] when the prior has no categories."""
+    """(eps [N, z_dim], code [N, categories + continuous]) of z [N, dim]; code is [N, 0] when the prior has no
+    codes."""
     if z.ndim != 2 or z.shape[1] != latent.dim:
-        raise ValueError(f"z must be [N, {latent.dim}] ({latent.z_dim} Gaussian + {latent.categories} one-hot), "
+        raise ValueError(f"z must be [N, {latent.dim}] ({latent.z_dim} Gaussian + {latent.categories} one-hot + "
+                         f"{latent.continuous} continuous), "
                          f"got {tuple(z.shape)}")
     return z[:, : latent.z_dim], z[:, latent.z_dim:]
 
@@ -51,7 +53,16 @@ def starting_latents(latent: LatentPrior, n: int, restarts: int, generator: torc
                      categories: Sequence[int] | None, device: torch.device) -> Tensor:
     """z0 [S, n, dim]: `restarts` Gaussian draws per image, each tried with every one-hot category in
     `categories` (default: all of them), so S = restarts * len(categories). The one-hot part is discrete, so it
-    is searched by trying each category rather than optimised by gradient."""
+    is searched by trying each category rather than optimised by gradient. InfoGAN's continuous codes start at 0,
+    the centre of their range, and stay fixed like the one-hot part."""
+    z0 = _starting_latents(latent, n, restarts, generator, categories, device)
+    if not latent.continuous:
+        return z0
+    return torch.cat([z0, z0.new_zeros(*z0.shape[:2], latent.continuous)], dim=2)
+
+
+def _starting_latents(latent: LatentPrior, n: int, restarts: int, generator: torch.Generator | None,
+                      categories: Sequence[int] | None, device: torch.device) -> Tensor:
     if restarts < 1:
         raise ValueError(f"restarts must be >= 1, got {restarts}")
     if n < 1:

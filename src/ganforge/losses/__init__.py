@@ -15,6 +15,8 @@ from . import classic, fgan, relativistic  # noqa: E402, F401
 from .auxiliary import class_accuracy, class_cross_entropy  # noqa: E402
 from .energy import ENERGY_LOSSES, EnergyLoss  # noqa: E402  (began, ebgan: losses of an autoencoder D's energies)
 from .fgan import DIVERGENCES, fgan_divergence_estimate  # noqa: E402
+from .info import info_loss  # noqa: E402  (InfoGAN's mutual-information term)
+from .semi import sgan_logit, sgan_supervised_loss, sgan_unsupervised_loss  # noqa: E402  (semi-supervised GAN)
 
 __all__ = ["DIVERGENCES", "ENERGY_LOSSES", "LOSSES", "EnergyLoss", "GANLoss", "class_accuracy", "class_cross_entropy",
-           "fgan_divergence_estimate"]
+           "fgan_divergence_estimate", "info_loss", "sgan_logit", "sgan_supervised_loss", "sgan_unsupervised_loss"]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import torch
 from torch import Tensor, nn
 
 from ..config.parse import ConfigError
@@ -82,6 +83,8 @@ class Conditioning:
 
 
 UNCONDITIONAL = Conditioning(None)
+INFO_NEEDS_CODES = ("model.info_head=true (InfoGAN's Q head) predicts G's latent codes, and there are none: set "
+                    "model.z_categories >= 2 and/or model.z_continuous >= 1 (Chen et al. 2016's MNIST: 10 and 2)")
 
 # Shared with config validation, which says it before any model is built.
 AUTOENCODER_CONDITIONING = ("model.conditioning={conditioning} reads the class in a classifier D's trunk or head; "
@@ -193,9 +196,11 @@ class Discriminator(nn.Module):
                + w^T o(y),  o = MinibatchDiscrimination(y) [N, B]   (model.mbdisc_kernels)
                + <V_c, h>                                          (projection D, Miyato & Koyama 2018)
 
-    and AC-GAN's classifier reads h too (``classify(h)`` -> [N, K] logits). psi(y) + w^T o is one linear layer on
-    [y, o]: Salimans et al. 2016's "concatenate o to the features and go on". The layers that look across the batch
-    sit here, in the head, so features(x, c) stays per-sample (feature matching, AC-GAN, the class term read it).
+    and AC-GAN's classifier reads h too (``classify(h)`` -> [N, K] logits), as do InfoGAN's Q head (``info(h)``) and
+    the semi-supervised GAN's K-class head (``add_code_heads``), whose logsumexp then *is* the logit (psi unused).
+    psi(y) + w^T o is one linear layer on [y, o]: Salimans et al. 2016's "concatenate o to the features and go on".
+    The layers that look across the batch sit here, in the head, so features(x, c) stays per-sample (feature
+    matching, AC-GAN, the class term, Q read it).
     """
 
     net: nn.Sequential
@@ -209,14 +214,50 @@ class Discriminator(nn.Module):
         self.mbstd: MinibatchStdDev | None = None           # the head's layers across the batch; None = off
         self.mbdisc: MinibatchDiscrimination | None = None
         self.mbdisc_out: nn.Linear | None = None            # w: o [N, B] -> its share of the logit
+        self.feature_dim = 0                                # flattened size of features(x, c) per sample
+        self.q: nn.Sequential | None = None                 # InfoGAN's Q(c | x) head; None = off
+        self.q_split: tuple[int, int] = (0, 0)              # (K categories, m continuous) that Q predicts
+        self.semi: nn.Linear | None = None                  # semi-supervised GAN's K class logits; None = off
 
     def add_class_parts(self, cond: Conditioning, feature_dim: int) -> None:
         """feature_dim: the flattened size of features(x, c) per sample."""
         self.num_classes, self.conditioning = cond.num_classes, cond.d
+        self.feature_dim = feature_dim
         if cond.d == "projection":
             self.projection = ClassProjection(cond.num_classes, feature_dim)
         if cond.d == "acgan":
             self.classifier = nn.Linear(feature_dim, cond.num_classes)
+
+    def add_code_heads(self, cfg: ModelConfig, spec: DataSpec) -> None:
+        """The small heads on the shared trunk's features h that model.info_head and model.semi_supervised ask for:
+
+            Q(c | x):  h -> Linear(F, 128) -> LeakyReLU(0.1) -> Linear(128, K + m)   [N, K] category logits and
+                       [N, m] means of the continuous codes (InfoGAN, Chen et al. 2016: Q shares all of D's layers
+                       but a final fully connected one with 128 units)
+            semi:      h -> Linear(F, K) class logits l_1..l_K; D's logit becomes logsumexp_k l_k (Salimans 2016)
+
+        Called by the families after the trunk and `add_class_parts`; nothing is built (and no random draw made)
+        when both are off, so other runs are unchanged."""
+        if cfg.info_head:
+            K, m = cfg.z_categories, cfg.z_continuous
+            if K + m == 0:
+                raise ConfigError(INFO_NEEDS_CODES)
+            self.q = nn.Sequential(nn.Linear(self.feature_dim, 128), nn.LeakyReLU(0.1), nn.Linear(128, K + m))
+            self.q_split = (K, m)
+        if cfg.semi_supervised:
+            if not spec.num_classes:
+                raise ConfigError(f"model.semi_supervised=true trains a {spec.kind} D as a classifier of the data's "
+                                  f"classes, and this data has no labels: use a labelled dataset "
+                                  f"({LABELLED_DATASETS})")
+            self.semi = nn.Linear(self.feature_dim, spec.num_classes)
+
+    def info(self, h: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        """InfoGAN's Q from features h: (category logits [N, K] or None, continuous means [N, m] or None)."""
+        if self.q is None:
+            raise ValueError("this D has no Q head (InfoGAN's is model.info_head=true)")
+        out = self.q(h.flatten(1))                                            # [N, K + m]
+        K, m = self.q_split
+        return (out[:, :K] if K else None), (out[:, K:] if m else None)
 
     def add_batch_layers(self, mbstd_group: int, mbdisc_kernels: int, mbdisc_dim: int, psi_in: int) -> None:
         """The minibatch layers of the head; psi_in: the flattened size of y (features + the std feature) per
@@ -234,6 +275,8 @@ class Discriminator(nn.Module):
         raise NotImplementedError
 
     def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
+        if self.semi is not None:       # semi-supervised: D(x) = Z / (Z + 1), logit log Z = logsumexp of the K logits
+            return torch.logsumexp(self.semi(h.flatten(1)), dim=1)            # [N]; psi is not used
         y = self.mbstd(h) if self.mbstd is not None else h                   # [N, F + 1, ...]: + the group's std
         logits = self.net[-1](y).flatten()                                    # psi(y): [N]
         if self.mbdisc is not None and self.mbdisc_out is not None:
@@ -244,7 +287,10 @@ class Discriminator(nn.Module):
         return logits
 
     def classify(self, h: Tensor) -> Tensor:
-        """AC-GAN's class logits [N, K] from features h (model.conditioning=acgan only)."""
+        """Class logits [N, K] from features h: AC-GAN's classifier (model.conditioning=acgan) or the
+        semi-supervised D's K logits (model.semi_supervised=true)."""
+        if self.semi is not None:
+            return self.semi(h.flatten(1))
         if self.classifier is None:
             raise ValueError(f"this D has no classifier head (model.conditioning={self.conditioning}; AC-GAN's "
                              f"is model.conditioning=acgan)")

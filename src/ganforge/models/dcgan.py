@@ -173,12 +173,15 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
     p = resolved(cfg, z_dim=100, g_width=64, d_width=64, d_code=64)
     check_classifier_only(cfg)
     cond = Conditioning.of(cfg, spec)
-    G = DCGANGenerator(LatentPrior(p["z_dim"], cfg.z_categories), (c, h, w), p["g_width"], cond.num_classes, cond.g,
+    latent = LatentPrior(p["z_dim"], cfg.z_categories, cfg.z_continuous)
+    G = DCGANGenerator(latent, (c, h, w), p["g_width"], cond.num_classes, cond.g,
                        norm=resolve_g_norm(cfg, "batch", cond), vbn_ref_size=cfg.vbn_ref_size)
     if cfg.d_type == "autoencoder":
         D: nn.Module = ConvAutoencoder((c, h, w), p["d_width"], p["d_code"])
     else:
         D = DCGANDiscriminator((c, h, w), p["d_width"], cond, cfg.mbstd_group, cfg.mbdisc_kernels, cfg.mbdisc_dim)
+    if cfg.d_type != "autoencoder":
+        D.add_code_heads(cfg, spec)
     apply_spectral_norm_switch(cfg, G, D)
     if cfg.channels_last:
         import torch

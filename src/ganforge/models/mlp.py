@@ -139,7 +139,8 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
         raise ValueError(f"model.pack must be >= 1, got {cfg.pack}")
     check_classifier_only(cfg)
     cond = Conditioning.of(cfg, spec)
-    G = MLPGenerator(LatentPrior(p["z_dim"], cfg.z_categories), spec.shape, p["g_width"], cfg.g_depth,
+    latent = LatentPrior(p["z_dim"], cfg.z_categories, cfg.z_continuous)
+    G = MLPGenerator(latent, spec.shape, p["g_width"], cfg.g_depth,
                      resolve_g_norm(cfg, "none", cond), tanh=spec.kind == "images", activation=cfg.g_activation,
                      num_classes=cond.num_classes, conditioning=cond.g, vbn_ref_size=cfg.vbn_ref_size)
     if cfg.d_type == "autoencoder":
@@ -148,6 +149,8 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
         D = MLPDiscriminator(spec.shape, p["d_width"], cfg.d_depth, pack=cfg.pack, cond=cond,
                              mbstd_group=cfg.mbstd_group, mbdisc_kernels=cfg.mbdisc_kernels,
                              mbdisc_dim=cfg.mbdisc_dim)
+    if cfg.d_type != "autoencoder":
+        D.add_code_heads(cfg, spec)
     apply_spectral_norm_switch(cfg, G, D)
     return G, D
 

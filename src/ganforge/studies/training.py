@@ -202,12 +202,14 @@ def load_finished_run(run_dir: str | Path) -> FinishedRun:
 
 
 def two_d_presets() -> list[str]:
-    """Every preset that trains on 2-D points (not an image-only architecture), registered at run time."""
+    """Every preset that trains on 2-D points (not an image-only architecture, nor one that needs labels, as the
+    semi-supervised GAN does), registered at run time."""
     from ..config.presets import PRESETS, build_config
     from ..models import DataSpec, resolve_model_name
 
     spec = DataSpec("points", (2,))
-    return [name for name in PRESETS if resolve_model_name(build_config(name, "ring8").model, spec) == "mlp"]
+    models = {name: build_config(name, "ring8").model for name in PRESETS}
+    return [name for name, m in models.items() if resolve_model_name(m, spec) == "mlp" and not m.semi_supervised]
 
 
 def draw_run_grid(records: list[RunRecord], rows: Sequence[str], cols: Sequence[str], cell: Callable[[Run], tuple],

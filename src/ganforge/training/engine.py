@@ -26,6 +26,11 @@ real batch's labels; the G step reuses the labels of the last real batch, so G i
 the data holds it, relativistic losses compare reals and fakes of the same classes, and no extra random draw is
 needed (resume stays exact with nothing new to save). Samples for pictures and metrics take balanced classes.
 
+InfoGAN runs (model.info_head) add lambda * the mutual-information term to both players' losses (training/step.py)
+and write samples/traversal.png at the end: one code varied per row, the others fixed. Semi-supervised runs
+(model.semi_supervised) draw a second stream of batches from the labelled subset (data.labels_per_class, balanced,
+drawn with train.seed) for D's supervised term; its position is checkpointed with the main stream's.
+
 Exactness of resume: every random draw of training comes from generators whose states are checkpointed (the data
 stream's, the noise generator, torch's global CPU/CUDA state); samples and metrics use their own fixed generators,
 so looking at a run never changes it.
@@ -52,7 +57,7 @@ from ..artifacts.checkpoint import load_checkpoint, save_checkpoint
 from ..artifacts.plots import save_curves, save_image_grid, save_scatter
 from ..config import Config, from_dict, save_yaml, to_dict
 from ..config.validate import VAE_LOSSES, validate
-from ..data import BatchStream, Dataset, ToyDistribution, build_dataset
+from ..data import BatchStream, Dataset, ToyDistribution, build_dataset, labelled_subset
 from ..losses import ENERGY_LOSSES, LOSSES, EnergyLoss, GANLoss
 from ..losses.tricks import smooth_real_labels
 from ..metrics.toy2d import mode_quality
@@ -161,7 +166,14 @@ class Trainer:
         self.num_classes: int | None = getattr(self.G, "num_classes", None)  # K of a class-conditional G
         # AC-GAN's class cross-entropy weight (losses/auxiliary.py); 0 for every other conditioning
         self.ac_weight = (cfg.loss.ac_weight or 1.0) if cfg.model.conditioning == "acgan" else 0.0
+        # InfoGAN's lambda (losses/info.py); 0 without a Q head
+        self.info_weight = (cfg.loss.info_weight or 1.0) if cfg.model.info_head else 0.0
         self.stream = BatchStream(self.dataset, t.batch_size, seed=t.seed, device=self.device)
+        # Semi-supervised GAN: batches of the few labelled images, for D's supervised term (None = off)
+        self.labelled: BatchStream | None = None
+        if cfg.model.semi_supervised:
+            subset = labelled_subset(self.dataset, cfg.data.labels_per_class, t.seed)  # type: ignore[arg-type]
+            self.labelled = BatchStream(subset, min(t.batch_size, len(subset)), seed=t.seed + 4, device=self.device)
         self.noise = torch.Generator(device=self.device).manual_seed(t.seed + 1)  # z for training
         self.latent = self.G.latent
         self.z_dim = self.latent.dim
@@ -199,6 +211,8 @@ class Trainer:
     def state_dict(self) -> dict[str, Any]:
         rng: dict[str, Any] = {"torch_cpu": torch.get_rng_state(), "noise": self.noise.get_state(),
                                "stream": self.stream.state_dict()}
+        if self.labelled is not None:
+            rng["labelled"] = self.labelled.state_dict()
         if self.device.type == "cuda":
             rng["torch_cuda"] = torch.cuda.get_rng_state(self.device)
         return {
@@ -241,6 +255,8 @@ class Trainer:
         torch.set_rng_state(rng["torch_cpu"])
         self.noise.set_state(rng["noise"].to(self.noise.device) if self.device.type == "cpu" else rng["noise"])
         self.stream.load_state_dict(rng["stream"])
+        if self.labelled is not None:
+            self.labelled.load_state_dict(rng["labelled"])
         if self.device.type == "cuda" and "torch_cuda" in rng:
             torch.cuda.set_rng_state(rng["torch_cuda"], self.device)
         self.step = int(state["step"])
@@ -497,13 +513,15 @@ class Trainer:
             for i in range(t.n_critic):
                 real, c = self.stream.next()
                 z = self.latent.sample(real.shape[0], self.noise, self.device)
+                labelled = self.labelled.next() if self.labelled is not None else None   # (x_l, y_l)
                 stats.update(d_step(self.G, self.D, self.opt_D, self.loss, cfg.reg, real, z, c, self.noise,
-                                    noise_std=noise_std, history=self.hist_D, ac_weight=self.ac_weight))
+                                    noise_std=noise_std, history=self.hist_D, ac_weight=self.ac_weight,
+                                    info_weight=self.info_weight, labelled=labelled))  # type: ignore[arg-type]
                 stats.update(self._after_d_update(self.step * t.n_critic + i, real, z, c, noise_std))
             z = self.latent.sample(t.batch_size, self.noise, self.device)
             stats.update(g_step(self.G, self.D, self.opt_G, self.loss, z, c, real, reg=cfg.reg, **fm,  # c: see top
                                 unroll=t.unroll, opt_D=self.opt_D, noise_std=noise_std, generator=self.noise,
-                                history=self.hist_G, ac_weight=self.ac_weight))
+                                history=self.hist_G, ac_weight=self.ac_weight, info_weight=self.info_weight))
         if self.hist_G is not None:
             self.hist_G.update(self.G)
         if self.G_ema is not None:
@@ -540,11 +558,23 @@ class Trainer:
         end = r.instance_noise_end or self.cfg.train.steps
         return instance_noise_std(r.instance_noise, end, self.step if step is None else step)
 
+    def save_traversal(self, path: Path, columns: int = 10) -> Path:
+        """InfoGAN's latent traversal: one grid row per varied code, the Gaussian part and the other codes fixed
+        (a fixed seed, so the picture does not change the run). Rows: for each column j one eps_j; the categorical
+        block has one row per category k (all columns category k, the continuous codes at 0); then, per continuous
+        code i, a row with u_i going from -1 to 1 across the columns (category j mod K, other codes 0)."""
+        from ..latent.traversal import traversal_latents
+
+        z = traversal_latents(self.latent, columns, torch.Generator().manual_seed(self.cfg.train.seed + 5))
+        return save_image_grid(self.generate(z.to(self.device)).cpu(), path, nrow=columns)
+
     def finish(self, metrics: dict[str, float]) -> None:
         """Final artifacts: samples.png, curves.png, metrics.json."""
         self.save_samples(self.run_dir / "samples.png")
         if self.E is not None:
             self.save_reconstructions(self.run_dir / "samples" / "reconstructions.png")
+        if self.cfg.model.info_head and self.spec.kind == "images":
+            self.save_traversal(self.run_dir / "samples" / "traversal.png")
         records = read_jsonl(self.run_dir / "metrics.jsonl")
         save_curves(records, self.run_dir / "curves.png", title=f"{self.cfg.preset} on {self.data['name']}")
         final = {"step": self.step, "preset": self.cfg.preset, "data": self.data["name"], **metrics}

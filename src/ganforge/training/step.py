@@ -17,6 +17,15 @@ Class-conditional runs pass the labels c [N] of the real batch: D judges (real, 
 class is as frequent among fakes as among reals and a penalty's interpolates lie between a real and a fake of the
 same class. With ``ac_weight`` > 0 (AC-GAN, Odena et al. 2017) D's classifier head adds its cross-entropy on reals
 and fakes to D's loss, and on fakes to G's (ganforge.losses.auxiliary).
+
+InfoGAN (``info_weight`` = lambda > 0, Chen et al. 2016): D's Q head predicts the codes in z from D.features of G(z);
+lambda * info_loss (ganforge.losses.info, the negative mutual-information bound -L_I) is added to D's loss, where it
+trains Q and the shared trunk (Q's weights are D's and take D's optimiser), and to G's, where it trains G. D's
+real/fake output layer psi never sees it: the term reads the features only.
+
+Semi-supervised GAN (``labelled`` = (x, y), Salimans et al. 2016 Sec. 5): D's logit is log Z = logsumexp of its K
+class logits, so loss.d_loss (ns) on reals and fakes is the paper's unsupervised loss, and D adds the supervised
+cross-entropy of its class logits on the labelled batch (ganforge.losses.semi).
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ import torch
 from torch import Tensor, nn
 
 from ..config.schema import RegConfig
-from ..losses import EnergyLoss, GANLoss, class_accuracy, class_cross_entropy
+from ..losses import EnergyLoss, GANLoss, class_accuracy, class_cross_entropy, info_loss, sgan_supervised_loss
 from ..losses.energy import autoencoder_energy
 from ..losses.tricks import feature_matching_loss
 from ..regularizers import (
@@ -42,16 +51,20 @@ from ..regularizers import (
 from .unrolled import unrolled_critic
 
 Penalties = dict[str, tuple[float, Tensor]]  # name -> (weight, penalty)
+Codes = tuple[Tensor | None, Tensor | None]  # InfoGAN's codes of z: (k int64 [N] or None, u [N, m] or None)
 
 
 def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLoss, reg: RegConfig,
            real: Tensor, z: Tensor, c: Tensor | None = None, generator: torch.Generator | None = None, *,
            noise_std: float = 0.0, history: HistoricalAverage | None = None,
-           ac_weight: float = 0.0) -> dict[str, Tensor]:
+           ac_weight: float = 0.0, info_weight: float = 0.0,
+           labelled: tuple[Tensor, Tensor] | None = None) -> dict[str, Tensor]:
     """(1) Update D: minimise loss.d_loss(D(x), D(G(z))) + `d_penalties` [+ w (CE_real + CE_fake) for AC-GAN], i.e.
     maximise E f(D(x)) + E g(D(G(z))) under the penalties (and AC-GAN's class log-likelihood L_C). With instance
     noise of std `noise_std` D (and every penalty) sees x + n and G(z) + n'.
-    `history` holds D's past weights for historical averaging (the engine updates it after the step)."""
+    `history` holds D's past weights for historical averaging (the engine updates it after the step).
+    InfoGAN: + info_weight * info_loss(Q(G(z)), codes of z). Semi-supervised: + CE(D.classify(x_l), y_l) on
+    `labelled` = (x_l, y_l)."""
     with torch.no_grad():
         fake = G(z, c)                                   # G is not updated here: no graph through it
     real, fake = add_instance_noise(real, noise_std, generator), add_instance_noise(fake, noise_std, generator)
@@ -60,7 +73,7 @@ def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLo
         real = real.detach().requires_grad_(True)        # R1 differentiates this forward; no second D(real)
     if reg.r2_gamma > 0 and eager:
         fake = fake.detach().requires_grad_(True)        # R2 likewise on the fakes
-    if ac_weight > 0:                                    # one trunk pass feeds both heads
+    if ac_weight > 0 or info_weight > 0:                 # one trunk pass feeds both heads
         h_real, h_fake = D.features(real, c), D.features(fake, c)
         real_logits, fake_logits = D.head(h_real, c), D.head(h_fake, c)
     else:
@@ -74,6 +87,16 @@ def d_step(G: nn.Module, D: nn.Module, opt_D: torch.optim.Optimizer, loss: GANLo
         ac_loss = ac_weight * (ac_real + ac_fake)
         ac_stats = {"ac/real": ac_real.detach(), "ac/fake": ac_fake.detach(),
                     "ac/real_acc": class_accuracy(real_class, c), "ac/fake_acc": class_accuracy(fake_class, c)}
+    if info_weight > 0:                                  # Q (and the trunk) learn to read G's codes back
+        mi, mi_stats = info_term(D, h_fake, G.latent.codes(z))
+        ac_loss = ac_loss + info_weight * mi
+        ac_stats.update({f"{k}_D": v for k, v in mi_stats.items()})
+    if labelled is not None:                             # supervised CE on the few labelled reals
+        x_l, y_l = labelled
+        class_logits = D.classify(D.features(x_l))       # [N_l, K]
+        sup = sgan_supervised_loss(class_logits, y_l)
+        ac_loss = ac_loss + sup
+        ac_stats.update({"semi/sup": sup.detach(), "semi/sup_acc": class_accuracy(class_logits, y_l)})
     opt_D.zero_grad(set_to_none=True)
     (loss_D + penalty + ac_loss).backward()
     opt_D.step()
@@ -114,7 +137,7 @@ def g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: GANLo
            fm_weight: float = 0.0, fm_only: bool = False, unroll: int = 0,
            opt_D: torch.optim.Optimizer | None = None, noise_std: float = 0.0,
            generator: torch.Generator | None = None, history: HistoricalAverage | None = None,
-           ac_weight: float = 0.0) -> dict[str, Tensor]:
+           ac_weight: float = 0.0, info_weight: float = 0.0) -> dict[str, Tensor]:
     """(2) Update G: minimise `generator_loss` (+ AC-GAN's w CE(D's class logits of G(z, c), c)) + `g_penalties`.
     D is frozen so backward skips its weight gradients.
     With unroll = k > 0 the adversarial term is taken against D advanced k steps by `opt_D`'s rule on this batch
@@ -128,7 +151,8 @@ def g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: GANLo
         real = add_instance_noise(real, noise_std, generator)
     critic = unrolled_critic(D, opt_D, loss, real, fake, c, unroll) if unroll > 0 else D
     loss_G, stats = generator_loss(D, loss, fake, real, c, fm_weight=fm_weight, fm_only=fm_only, critic=critic,
-                                   ac_weight=ac_weight)
+                                   ac_weight=ac_weight, info_weight=info_weight,
+                                   codes=G.latent.codes(z) if info_weight > 0 else None)
     penalty, reg_stats = weighted_sum(g_penalties(G, reg if reg is not None else RegConfig(), history))
     opt_G.zero_grad(set_to_none=True)
     (loss_G + penalty).backward()
@@ -139,10 +163,12 @@ def g_step(G: nn.Module, D: nn.Module, opt_G: torch.optim.Optimizer, loss: GANLo
 
 def generator_loss(D: nn.Module, loss: GANLoss, fake: Tensor, real: Tensor | None = None, c: Tensor | None = None,
                    *, fm_weight: float = 0.0, fm_only: bool = False,
-                   critic: nn.Module | None = None, ac_weight: float = 0.0) -> tuple[Tensor, dict[str, Tensor]]:
+                   critic: nn.Module | None = None, ac_weight: float = 0.0, info_weight: float = 0.0,
+                   codes: Codes | None = None) -> tuple[Tensor, dict[str, Tensor]]:
     """G's objective on a batch of fakes (with their graph to G):
 
         loss.g_loss(D'(fake), D'(real)) + fm_weight * ||E f(real) - E f(fake)||^2  [+ ac_weight CE(D.classify(f), c)]
+                                                  [+ info_weight info_loss(D.info(f), codes of z)]
                                                                                          f = D.features of the fakes
 
     the first term dropped when `fm_only` (Salimans et al. 2016 Sec. 3.1 train G on feature matching alone). D' is
@@ -152,7 +178,7 @@ def generator_loss(D: nn.Module, loss: GANLoss, fake: Tensor, real: Tensor | Non
     critic = D if critic is None else critic
     stats: dict[str, Tensor] = {}
     total: Tensor | None = None
-    fake_features = D.features(fake, c) if fm_weight > 0 or ac_weight > 0 else None   # [N, ...]
+    fake_features = D.features(fake, c) if fm_weight > 0 or ac_weight > 0 or info_weight > 0 else None  # [N, ...]
     if fm_weight > 0:
         if real is None:
             raise ValueError("feature matching needs the real batch")
@@ -173,7 +199,20 @@ def generator_loss(D: nn.Module, loss: GANLoss, fake: Tensor, real: Tensor | Non
         ac = class_cross_entropy(D.classify(fake_features), c)
         stats["ac/G"] = ac.detach()
         total = total + ac_weight * ac
+    if info_weight > 0:                                  # G keeps its codes readable in its samples
+        if codes is None:
+            raise ValueError("the mutual-information term needs the codes of the z the fakes came from")
+        mi, mi_stats = info_term(D, fake_features, codes)
+        stats.update({f"{k}_G": v for k, v in mi_stats.items()})
+        total = total + info_weight * mi
     return total, stats
+
+
+def info_term(D: nn.Module, h_fake: Tensor, codes: Codes) -> tuple[Tensor, dict[str, Tensor]]:
+    """InfoGAN's info_loss of Q's prediction from the fakes' features h_fake against the codes (k, u) of their z
+    (`LatentPrior.codes`)."""
+    cat_logits, cont_mean = D.info(h_fake)
+    return info_loss(cat_logits, codes[0], cont_mean, codes[1])
 
 
 def d_penalties(D: nn.Module, reg: RegConfig, real: Tensor, fake: Tensor, real_logits: Tensor, fake_logits: Tensor,

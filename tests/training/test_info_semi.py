@@ -1,0 +1,107 @@
+"""InfoGAN's mutual-information term and the semi-supervised GAN in training: where the gradients go, the labelled
+subset, exact resume, the traversal picture and the configuration errors."""
+
+import json
+
+import pytest
+import torch
+
+from ganforge.artifacts.checkpoint import load_checkpoint
+from ganforge.config import ConfigError
+from ganforge.config.presets import build_config
+from ganforge.config.validate import validate
+from ganforge.data import build_dataset, labelled_subset
+from ganforge.models import DataSpec, build_models
+from ganforge.training.engine import Trainer, resume_trainer
+from ganforge.training.step import info_term
+
+from .test_engine import _assert_same_state
+
+SMALL = ["model.name=dcgan", "model.g_width=4", "model.d_width=4", "train.batch_size=32", "model.z_dim=6"]
+INFO = [*SMALL, "model.z_categories=10", "model.z_continuous=2"]
+
+
+def test_mi_term_reaches_g_and_q_only_not_ds_real_fake_output():
+    """-L_I reads D.features of G(z) through Q: G, Q and the shared trunk get gradients; psi, D's real/fake output
+    layer, gets none (its gradient stays None)."""
+    cfg = build_config("infogan", "digits", INFO)
+    torch.manual_seed(0)
+    G, D = build_models(cfg.model, DataSpec("images", (1, 8, 8), 10))
+    z = G.latent.sample(16, torch.Generator().manual_seed(1))
+    mi, stats = info_term(D, D.features(G(z)), G.latent.codes(z))
+    mi.backward()
+    assert set(stats) == {"info/cat", "info/cont"}
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in G.parameters() if p.requires_grad)
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in D.q.parameters())
+    psi = D.net[-1]
+    assert all(p.grad is None for p in psi.parameters())
+
+
+def test_labelled_subset_is_balanced_and_seeded():
+    ds = build_dataset(build_config("gan", "digits").data)
+    a, b, other = labelled_subset(ds, 3, seed=0), labelled_subset(ds, 3, seed=0), labelled_subset(ds, 3, seed=1)
+    assert torch.bincount(a.labels, minlength=10).tolist() == [3] * 10
+    assert torch.equal(a.images, b.images) and torch.equal(a.labels, b.labels)
+    assert not torch.equal(a.images, other.images)
+    # every labelled image is one of the dataset's images of that class
+    for x, y in zip(a.images, a.labels):
+        assert (ds.images[ds.labels == y] == x).flatten(1).all(1).any()
+
+
+@pytest.mark.parametrize("case", ["infogan", "sgan"])
+def test_resume_is_bit_identical_for_infogan_and_sgan(tiny_config, tmp_path, case):
+    """Q's weights are D's and checkpointed with it; the labelled stream's position goes with the RNG states."""
+    extra = INFO if case == "infogan" else [*SMALL, "model.name=mlp", "data.labels_per_class=4"]
+    make = lambda steps, where: Trainer(tiny_config(case, "digits", *extra, f"train.steps={steps}"),  # noqa: E731
+                                        run_dir=tmp_path / where)
+    straight = make(12, "a").fit()
+    first = make(6, "b").fit()
+    resumed = resume_trainer(first.checkpoint, ["train.steps=12"]).fit()
+    a, b = load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint)
+    _assert_same_state(a, b)
+    if case == "sgan":
+        assert a["rng"]["labelled"]["batches_drawn"] == b["rng"]["labelled"]["batches_drawn"] == 12
+        assert "semi/sup" in json.loads((tmp_path / "a" / "metrics.json").read_text())
+    else:
+        assert (tmp_path / "a" / "samples" / "traversal.png").is_file()
+        assert "info/cat_G" in json.loads((tmp_path / "a" / "metrics.json").read_text())
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["model.info_head=true"], "predicts G's latent codes, and there are none"),
+    (["loss.info_weight=1"], "needs model.info_head=true"),
+    (["model.info_head=true", "model.z_continuous=2", "loss.info_weight=0"], "'loss.info_weight' must be > 0"),
+    (["model.z_continuous=-1"], "'model.z_continuous' must be >= 0"),
+    (["model.semi_supervised=true"], "needs a labelled subset: set data.labels_per_class"),
+    (["data.labels_per_class=10"], "set model.semi_supervised=true"),
+    (["model.semi_supervised=true", "data.labels_per_class=10", "loss.name=hinge"], "needs loss.name=ns"),
+    (["model.semi_supervised=true", "data.labels_per_class=10", "model.conditioning=acgan"],
+     "needs model.conditioning=none"),
+])
+def test_info_and_semi_config_errors_are_clear(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        validate(build_config("gan", "digits", overrides))
+
+
+def test_sgan_on_unlabelled_data_is_a_clear_error(tiny_config, tmp_path):
+    with pytest.raises(ConfigError, match="has no labels"):
+        Trainer(tiny_config("gan", "ring8", "model.semi_supervised=true", "data.labels_per_class=2"),
+                run_dir=tmp_path)
+
+
+def test_classifier_accuracy_counts_argmax_hits_and_the_baseline_learns_from_the_labels(tiny_config):
+    from ganforge.training.semi import classifier_accuracy, train_labels_only
+
+    cfg = tiny_config("sgan", "digits", *SMALL, "model.name=mlp", "model.d_width=32", "data.labels_per_class=10",
+                      "train.batch_size=50", "optim.d_lr=3e-3")
+    ds = build_dataset(cfg.data)
+    torch.manual_seed(cfg.train.seed)
+    _, D0 = build_models(cfg.model, DataSpec("images", (1, 8, 8), 10))   # the GAN run's initial D
+    with torch.no_grad():
+        x, y = ds.batch(torch.arange(300))
+        want = (D0.classify(D0.eval().features(x)).argmax(1) == y).float().mean().item()
+    assert classifier_accuracy(D0, ds.images[:300], ds.labels[:300], batch_size=64) == pytest.approx(want)
+    untrained = train_labels_only(cfg, 0)
+    assert all(torch.equal(a, b) for a, b in zip(untrained.state_dict().values(), D0.state_dict().values()))
+    trained = train_labels_only(cfg, 100)
+    assert classifier_accuracy(trained, ds.images, ds.labels) > 0.6      # 100 labels, 10 classes: chance is 0.1
