@@ -34,6 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 # Goodfellow et al. 2014 trained with SGD and momentum (their code: momentum 0.5 rising to 0.7); the rate is ours.
@@ -63,8 +64,9 @@ def probe(trainer, z: torch.Tensor) -> dict[str, float]:
     return {"D/fake": float(logits.detach().mean()), **norms}
 
 
-def quality(trainer, real: torch.Tensor | None, z: torch.Tensor) -> dict[str, float]:
-    """2-D: the PacGAN metrics (toy/hq, toy/modes, ...). Images: pixel-space precision / recall, k = 3."""
+def quality(trainer, real: np.ndarray | None, z: torch.Tensor) -> dict[str, float]:
+    """2-D: the PacGAN metrics (toy/hq, toy/modes, ...). Images: pixel-space precision / recall, k = 3, of G(z)
+    against `real` [N, C*H*W] (every training image, in [-1, 1])."""
     if real is None:
         return trainer.toy_metrics()
     from ganforge.metrics.prdc import precision_recall
