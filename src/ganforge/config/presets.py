@@ -54,7 +54,7 @@ _add(Preset(
     "Goodfellow et al. 2014: MLPs, k=1, the -log D(G(z)) G loss of its Section 3; Adam instead of SGD (ours).",
     {**GOODFELLOW, "loss.name": "ns"}, {**POINTS_MODEL, **POINTS_SCHEDULE}))
 _add(Preset(
-    "gan-minimax", "original GAN with the saturating min log(1 - D(G(z))) G loss: watch it stall",
+    "gan-minimax", "original GAN, saturating min log(1 - D(G(z))): stalls once D is confident (minimax_vs_ns.py)",
     "Goodfellow et al. 2014 Eq. 1 taken literally; everything else as `gan`.",
     {**GOODFELLOW, "loss.name": "minimax"}, {**POINTS_MODEL, **POINTS_SCHEDULE}))
 _add(Preset(
