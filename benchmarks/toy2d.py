@@ -100,6 +100,7 @@ def main() -> None:
     p.add_argument("--presets", default=None, help="comma-separated presets (default: the default preset)")
     p.add_argument("--data", default="ring8,grid25")
     p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     p.add_argument("--jobs", type=int, default=2, help="runs in parallel (one thread each)")
     p.add_argument("--out", default="benchmarks/results/toy2d.json")
     p.add_argument("overrides", nargs="*", help="key=value applied to every run")
@@ -108,8 +109,9 @@ def main() -> None:
 
     presets = args.presets.split(",") if args.presets else [DEFAULT_PRESET]
     jobs = [(preset, data, seed, args.overrides) for preset in presets for data in args.data.split(",")
-            for seed in range(args.seeds)]
-    print(f"{len(jobs)} runs: presets {presets}, data {args.data}, seeds 0..{args.seeds - 1}, {args.jobs} in parallel")
+            for seed in range(args.first_seed, args.first_seed + args.seeds)]
+    print(f"{len(jobs)} runs: presets {presets}, data {args.data}, seeds {args.first_seed}.."
+          f"{args.first_seed + args.seeds - 1}, {args.jobs} in parallel")
     rows = []
     with mp.get_context("spawn").Pool(args.jobs) as pool:
         for row in pool.imap_unordered(run_one, jobs):

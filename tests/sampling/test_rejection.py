@@ -105,3 +105,16 @@ def test_drs_is_for_points(tiny_config, tmp_path):
 
     with pytest.raises(ValueError, match="sampler.name=drs is implemented for 2-D points"):
         Trainer(tiny_config("dcgan", "digits", "sampler.name=drs"), run_dir=tmp_path / "run")
+
+
+def test_a_sampler_that_accepts_almost_nothing_is_dropped_and_the_run_kept(tiny_config, tmp_path, monkeypatch):
+    from ganforge.sampling import rejection
+    from ganforge.training.engine import Trainer
+
+    def refuse(self, *args, **kwargs):
+        raise RuntimeError("rejection sampling accepted 1 of 5000000 proposals")
+
+    monkeypatch.setattr(rejection.RejectionSampler, "sample", refuse)
+    cfg = tiny_config("pacgan", "ring8", "train.steps=10", "sampler.name=drs", "sampler.drs_steps=5")
+    result = Trainer(cfg, run_dir=tmp_path / "run").fit()
+    assert result.checkpoint.exists() and "toy/hq" in result.metrics and "toy/drs_accept" not in result.metrics

@@ -304,7 +304,12 @@ class Trainer:
         from_g = quality(self.to_data_coords(self.generate(self.eval_z)).cpu())
         if self.rejection is None:
             return {f"toy/{k}": v for k, v in from_g.items()}
-        refined, rate = self.refined_points(N_TOY_EVAL)
+        try:
+            refined, rate = self.refined_points(N_TOY_EVAL)
+        except RuntimeError as err:  # acceptance too low to be useful: keep the run, drop the sampler, say so
+            print(f"\nsampler.name=drs dropped: {err}", file=sys.stderr)
+            self.rejection = None
+            return {f"toy/{k}": v for k, v in from_g.items()}
         return {**{f"toy/{k}": v for k, v in quality(refined).items()}, "toy/drs_accept": rate,
                 **{f"toy_g/{k}": v for k, v in from_g.items()}}
 
