@@ -184,3 +184,14 @@ def test_gaussian_bigan_trains_with_n_critic_and_wgan_clipping(tiny_config, tmp_
 def test_bad_bigan_settings_are_clear_errors(overrides, message):
     with pytest.raises(ConfigError, match=message):
         validate(build_config("bigan", "ring8", overrides))
+
+
+def test_study_figures_load_a_bigan_run_without_a_critic_map(tiny_config, tmp_path):
+    """The mode-collapse study takes every 2-D preset, bigan included: its finished run loads with the joint D, which
+    scores pairs and so draws no heat map of D(x)."""
+    from ganforge.studies.training import load_finished_run, two_d_presets
+
+    assert "bigan" in two_d_presets()
+    result = Trainer(tiny_config("bigan", "ring8", "train.steps=2"), run_dir=tmp_path / "b").fit()
+    run = load_finished_run(result.run_dir)
+    assert not run.has_critic_map and run.samples(5).shape == (5, 2)
