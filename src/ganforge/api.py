@@ -4,6 +4,7 @@
     result = ganforge.train(preset="wgan-gp", data="ring8", overrides=["train.steps=3000"])
     G = ganforge.load(result.checkpoint)
     points = G.sample(1000, seed=0)       # [1000, 2] in data coordinates; images come as [N, C, H, W] in [-1, 1]
+    z = G.encode(points)                  # runs with an encoder (VAE, BiGAN / ALI): back to latents [1000, z_dim]
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .config.presets import build_config
 from .latent.conditional import class_labels, num_classes
 from .latent.truncation import sample_truncated
 from .models import DataSpec, build_models
+from .models.encoder import build_encoder, build_joint_discriminator
 from .nn.conditional import balanced_labels, check_labels
 from .training.engine import RunResult, Trainer, resolve_device, resume_trainer
 
@@ -69,6 +71,8 @@ class LoadedGenerator:
         self.num_classes: int | None = num_classes(G)  # K for a class-conditional G, else None
         self._D_weights: dict[str, Any] | None = state.get("D")
         self._D: nn.Module | None = None
+        self._E_weights: dict[str, Any] | None = state.get("E")   # the encoder of VAE and BiGAN runs, else None
+        self._E: nn.Module | None = None
         # The run's discriminator rejection sampler (sampler.name=drs), used by `sample`; None = plain G(z)
         self.rejection = _load_rejection(state, self.config) if state.get("sampler") else None
 
@@ -116,15 +120,41 @@ class LoadedGenerator:
         return self(z, c), z, c
 
     def discriminator(self) -> nn.Module:
-        """The checkpoint's D (eval mode, no gradients to its weights), e.g. for inpainting's prior loss."""
+        """The checkpoint's D (eval mode, no gradients to its weights), e.g. for inpainting's prior loss. A BiGAN run's
+        D judges pairs: D(x, z), with x in training coordinates."""
         if self._D is None:
             if self._D_weights is None:
                 raise CheckpointError("this checkpoint holds no discriminator weights ('D')")
             with torch.random.fork_rng(devices=[]):  # building initialises weights; leave the caller's RNG alone
-                _, D = build_models(self.config.model, self.spec)
+                if self.config.model.encoder != "none":
+                    D = build_joint_discriminator(self.config.model, self.spec, self.latent.dim)
+                else:
+                    _, D = build_models(self.config.model, self.spec)
             D.load_state_dict(self._D_weights)
             self._D = D.to(self.device).eval().requires_grad_(False)
         return self._D
+
+    @torch.no_grad()
+    def encode(self, x: Tensor) -> Tensor:
+        """Latents z [N, z_dim] of data x (points [N, 2] in data coordinates, images [N, C, H, W] in [-1, 1]), so
+        that G(z) reconstructs x: E(x) of a BiGAN run, the mean mu(x) of q(z|x) for VAE and ALI runs. Runs without
+        an encoder raise CheckpointError. Returned on the CPU."""
+        if self._E is None:
+            if self._E_weights is None:
+                raise CheckpointError(f"this checkpoint ({self.config.preset}, loss.name={self.config.loss.name}) has "
+                                      f"no encoder: only VAE runs (loss.name=vae, vaegan) and BiGAN / ALI runs "
+                                      f"(model.encoder=deterministic, gaussian) train one")
+            kind = "gaussian" if self.config.model.encoder == "none" else self.config.model.encoder  # VAE: Gaussian
+            with torch.random.fork_rng(devices=[]):
+                E = build_encoder(self.config.model, self.spec, self.latent.dim, kind=kind)
+            E.load_state_dict(self._E_weights)
+            self._E = E.to(self.device).eval().requires_grad_(False)
+        shape = tuple(self.spec.shape)
+        if x.ndim != len(shape) + 1 or tuple(x.shape[1:]) != shape:
+            raise ValueError(f"x must be [N, {', '.join(map(str, shape))}], got {tuple(x.shape)}")
+        if self.spec.kind == "points":
+            x = x / self.data["scale"]                      # data -> training coordinates
+        return torch.cat([self._E.encode(chunk.to(self.device)) for chunk in x.float().split(1024)]).cpu()
 
     def __repr__(self) -> str:
         classes = f", {self.num_classes} classes" if self.num_classes else ""

@@ -62,6 +62,10 @@ CASES = {
     # the VAE: encoder and its optimiser in their own slots, eps drawn from the checkpointed noise generator
     "vae": ("vae", "grid25", "optim.lr_decay=none"),
     "vaegan": ("vaegan", "ring8", "optim.lr_decay=none"),
+    # BiGAN: E and opt_E in the VAE's slots, dropout in the joint D (torch's global generator), recon/* evaluated
+    # mid-run (it must not touch training's generators); ALI: eps from the noise generator, k D steps, G_ema
+    "bigan": ("bigan", "grid25", "optim.lr_decay=none", "train.eval_every=50"),
+    "ali": ("bigan", "ring8", "optim.lr_decay=none", "model.encoder=gaussian", "train.n_critic=2", "train.ema=0.9"),
     "gan+tricks": ("gan", "grid25", "optim.lr_decay=none", "reg.hist_weight=0.1", "reg.instance_noise=0.2",
                    "reg.instance_noise_end=150", "reg.r1_gamma=1", "reg.reg_every=4", "loss.real_label=0.9"),
 }

@@ -65,6 +65,12 @@ class ModelConfig:
                                     # how G reads c: input: one-hot concatenated to z; hidden: to G's first hidden
                                     #   layer; cbn: class-dependent BatchNorm gain and bias in every G layer;
                                     #   auto: input for input/acgan, hidden for hidden, cbn for projection
+    encoder: Literal["none", "deterministic", "gaussian"] = "none"
+                                    # BiGAN / ALI: an encoder E trained adversarially with G against a D of pairs
+                                    #   (x, z) (training/bigan.py). deterministic: z = E(x) (BiGAN, Donahue 2016);
+                                    #   gaussian: z ~ N(mu(x), sigma(x)^2) reparameterised (ALI, Dumoulin 2016);
+                                    #   none: a plain GAN. The VAE's encoder is always Gaussian (keep none there)
+    joint_dropout: float = 0.0      # BiGAN / ALI: dropout rate in D's joint (x, z) layers (ALI: 0.2); 0 = off
 
 
 @dataclass

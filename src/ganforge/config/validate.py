@@ -61,6 +61,7 @@ def validate(cfg: Config) -> Config:
     _validate_architecture(cfg)
     _validate_energy(cfg, energy=cfg.loss.name in ENERGY_LOSSES)
     _validate_vae(cfg)
+    _validate_bigan(cfg)
     return cfg
 
 
@@ -313,6 +314,52 @@ def _validate_vae(cfg: Config) -> None:
         if value != off:
             raise ConfigError(f"'{key}'={value} does not apply to loss.name={lo.name} (one update of encoder and "
                               f"decoder [and D] per step): set {key}={off}")
+
+
+# What the BiGAN steps do not run: D's gradient penalties and the other update rules are written for a D of x alone,
+# feature matching for its features; the categorical and uniform codes would give E away (its z is unbounded and
+# continuous, so D could tell the real pair by its code alone).
+BIGAN_UNWIRED = ("reg.gp_weight", "reg.r1_gamma", "reg.r2_gamma", "reg.dragan_weight", "reg.ortho_weight",
+                 "reg.hist_weight", "reg.instance_noise", "train.unroll", "train.consensus", "loss.fm_weight",
+                 "model.z_categories", "model.z_continuous", "model.pack", "model.mbstd_group", "model.mbdisc_kernels")
+
+
+def _validate_bigan(cfg: Config) -> None:
+    """model.encoder (BiGAN / ALI, training/bigan.py): a logit loss, an unconditional D of pairs, and the GAN options
+    its steps do not run named, not silently ignored."""
+    from ..losses import LOSSES
+
+    m, lo = cfg.model, cfg.loss
+    if not 0 <= m.joint_dropout < 1:
+        raise ConfigError(f"'model.joint_dropout' must be in [0, 1) (0 = off), got {m.joint_dropout}")
+    if m.encoder == "none":
+        if m.joint_dropout:
+            raise ConfigError("'model.joint_dropout' is the dropout of BiGAN's joint D(x, z); it needs "
+                              "model.encoder=deterministic or gaussian")
+        return
+    if lo.name in VAE_LOSSES:
+        raise ConfigError(f"model.encoder={m.encoder} turns a GAN into BiGAN / ALI; loss.name={lo.name} trains its "
+                          f"own Gaussian encoder on the ELBO: keep model.encoder=none, or use a GAN loss such as ns")
+    if lo.name not in LOSSES:
+        raise ConfigError(f"model.encoder={m.encoder} (BiGAN / ALI) needs a logit loss for its D of pairs, one of: "
+                          f"{', '.join(LOSSES.names())}; got loss.name={lo.name}")
+    for key, value, off in (("model.conditioning", m.conditioning, "none"), ("model.d_type", m.d_type, "classifier"),
+                            ("model.info_head", m.info_head, False), ("model.semi_supervised", m.semi_supervised,
+                                                                      False),
+                            ("loss.real_label", lo.real_label, 1.0), ("loss.fm_only", lo.fm_only, False)):
+        if value != off:
+            off_text = str(off).lower() if isinstance(off, bool) else off
+            raise ConfigError(f"'{key}'={str(value).lower() if isinstance(value, bool) else value} does not combine "
+                              f"with model.encoder={m.encoder} (BiGAN / ALI: an unconditional D of (x, z) pairs, G and "
+                              f"E trained on D's loss with the pairs swapped): set {key}={off_text}")
+    for key in BIGAN_UNWIRED:
+        section, name = key.split(".")
+        value = getattr(getattr(cfg, section), name)
+        off = 1 if name == "pack" else 0
+        if value != off:
+            raise ConfigError(f"'{key}'={value} is not wired into BiGAN's steps (model.encoder={m.encoder}): set it "
+                              f"to {off}. With BiGAN these work: any logit loss, reg.clip, train.n_critic, train.ema, "
+                              f"model.spectral_norm, optim.*")
 
 
 def _unknown(registry, name: str) -> str:

@@ -179,10 +179,12 @@ class FinishedRun:
 
     @property
     def has_critic_map(self) -> bool:
-        """Whether D scores points one by one, so its logits make a heat map (not with minibatch layers)."""
+        """Whether D scores points one by one, so its logits make a heat map (not with minibatch layers, nor for
+        BiGAN's D, which scores (x, z) pairs)."""
         from ..models.base import looks_across_the_batch
+        from ..models.encoder import JointDiscriminator
 
-        return not looks_across_the_batch(self.D)
+        return not looks_across_the_batch(self.D) and not isinstance(self.D, JointDiscriminator)
 
 
 def load_finished_run(run_dir: str | Path) -> FinishedRun:
@@ -190,15 +192,14 @@ def load_finished_run(run_dir: str | Path) -> FinishedRun:
     from ..artifacts.checkpoint import load_checkpoint
     from ..config import from_dict
     from ..losses import ENERGY_LOSSES
-    from ..models import DataSpec, build_models
 
     state = load_checkpoint(run_dir)
     cfg = from_dict(state["config"])
-    _, D = build_models(cfg.model, DataSpec.from_dict(state["data"]["spec"]))
-    D.load_state_dict(state["D"])
+    G = LoadedGenerator(state)
+    D = G.discriminator()                # the family's D, or BiGAN's joint D(x, z)
     if cfg.loss.name in ENERGY_LOSSES:   # an autoencoder D's logit is -(the energy its loss trained): set its power
         D.power = ENERGY_LOSSES.get(cfg.loss.name).power
-    return FinishedRun(cfg, LoadedGenerator(state), D.eval().requires_grad_(False), state["data"])
+    return FinishedRun(cfg, G, D, state["data"])
 
 
 def two_d_presets() -> list[str]:

@@ -21,6 +21,10 @@ its optimiser are checkpointed in explicit slots 'E' and 'opt_E' (None in GAN ru
 so that every tool expecting a pair works, but never trains it: its checkpoint's 'D' is the initial weights. eps of
 the reparameterisation (and VAE-GAN's z_p) are drawn from G.latent (N(0, I)) with the noise generator.
 
+BiGAN / ALI (model.encoder=deterministic|gaussian, training/bigan.py): D is the joint D(x, z) of models/encoder.py
+and E is trained with G on D's loss with the pairs swapped; E and opt_E take the VAE's slots, and both runs write
+samples/reconstructions.png and log recon/mse (G(E(x)) on fixed data) at every evaluation.
+
 Class-conditional runs (model.conditioning): c are the labels of the data batch. The D step makes its fakes with the
 real batch's labels; the G step reuses the labels of the last real batch, so G is trained on each class as often as
 the data holds it, relativistic losses compare reals and fakes of the same classes, and no extra random draw is
@@ -63,11 +67,12 @@ from ..losses.tricks import smooth_real_labels
 from ..metrics.toy2d import mode_quality
 from ..models import DataSpec, build_models, resolve_model_name
 from ..models.base import looks_across_the_batch
-from ..models.encoder import build_encoder
+from ..models.encoder import build_encoder, build_joint_discriminator
 from ..nn.conditional import balanced_labels
 from ..regularizers import HistoricalAverage, LazyRegularization, instance_noise_std
 from ..sampling import RatioCritic, RejectionSampler, fit_rejection_sampler
 from ..tracking import RunLogger, read_jsonl
+from .bigan import bigan_d_step, bigan_ge_step, reconstruction_errors
 from .consensus import consensus_step
 from .ema import ema_copy, ema_update
 from .optim import build_optimizer, lr_factor, set_lr
@@ -132,6 +137,9 @@ class Trainer:
 
         torch.manual_seed(t.seed)  # network initialisation
         G, D = build_models(cfg.model, self.spec)
+        self.bigan = cfg.model.encoder != "none"               # BiGAN / ALI: D judges (x, z) pairs
+        if self.bigan:
+            D = build_joint_discriminator(cfg.model, self.spec, G.latent.dim)
         self.G, self.D = G.to(self.device), D.to(self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema > 0 else None
         # Lazy R1/R2 add D updates; StyleGAN2 slows D's optimiser by c = N / (N + 1) to make up for them.
@@ -148,6 +156,9 @@ class Trainer:
                 raise ValueError("loss.decoder=bernoulli reads pixels as probabilities and needs images; 2-D points "
                                  "take loss.decoder=gaussian")
             self.E = build_encoder(cfg.model, self.spec, self.G.latent.dim).to(self.device)
+            self.opt_E = build_optimizer(self.E.parameters(), cfg.optim, cfg.optim.g_lr)
+        elif self.bigan:
+            self.E = build_encoder(cfg.model, self.spec, self.G.latent.dim, kind=cfg.model.encoder).to(self.device)
             self.opt_E = build_optimizer(self.E.parameters(), cfg.optim, cfg.optim.g_lr)
         self.loss: GANLoss | None = None        # a logit loss, or
         self.energy: EnergyLoss | None = None   # an energy loss (with its state) for an autoencoder D
@@ -351,8 +362,8 @@ class Trainer:
         try:
             pack = getattr(D, "pack", 1)  # a packing D scores a grid point as a pack of copies of it
             critic = lambda x: D(x.to(self.device).repeat_interleave(pack, 0))  # noqa: E731
-            if looks_across_the_batch(D) or self.cfg.loss.name == "vae":  # logits that depend on grid
-                critic = None                                               # neighbours, or the VAE's untrained D
+            if looks_across_the_batch(D) or self.cfg.loss.name == "vae" or self.bigan:  # logits that depend
+                critic = None          # on grid neighbours, the VAE's untrained D, or BiGAN's D of (x, z) pairs
             return save_scatter(fake, path, real=real, critic=critic, scale=self.data["scale"],
                                 title=f"{self.cfg.preset} on {self.data['name']}, step {self.step}")
         finally:
@@ -360,8 +371,8 @@ class Trainer:
 
     @torch.no_grad()
     def save_reconstructions(self, path: Path) -> Path:
-        """The VAE's reconstructions G(mu(x)) of fixed data: images, alternate rows of reals and their
-        reconstructions; points, the reconstructions scattered over the reals."""
+        """Reconstructions G(E.encode(x)) of fixed data (VAE: G(mu(x)); BiGAN: G(E(x))): images, alternate rows of
+        reals and their reconstructions; points, the reconstructions scattered over the reals."""
         assert self.E is not None
         modules = (self.G, self.E)
         modes = [m.training for m in modules]
@@ -379,6 +390,27 @@ class Trainer:
             recon = self.to_data_coords(reconstruct(self.G, self.E, (real / self.data["scale"]).to(self.device)))
             return save_scatter(recon.cpu(), path, real=real, scale=self.data["scale"],
                                 title=f"{self.cfg.preset} reconstructions on {self.data['name']}, step {self.step}")
+        finally:
+            for m, mode in zip(modules, modes):
+                m.train(mode)
+
+    @torch.no_grad()
+    def reconstruction_metrics(self, n: int = 512) -> dict[str, float]:
+        """recon/* of `reconstruction_errors` on fixed data (the first n images, or n of the fixed 2-D points), in
+        training coordinates, with a fixed prior draw for the random-latent baseline; G and E in eval mode, and
+        no generator of training is touched, so evaluating never changes the run."""
+        assert self.E is not None
+        if self.spec.kind == "images":
+            x = self.dataset.batch(torch.arange(min(n, len(self.dataset))))[0]
+        else:
+            x = self.real_points(n) / self.data["scale"]
+        z = self.latent.sample(len(x), torch.Generator().manual_seed(self.cfg.train.seed + 6))
+        modules = (self.G, self.E)
+        modes = [m.training for m in modules]
+        for m in modules:
+            m.eval()
+        try:
+            return reconstruction_errors(self.G, self.E, x.to(self.device), z.to(self.device))
         finally:
             for m, mode in zip(modules, modes):
                 m.train(mode)
@@ -443,6 +475,8 @@ class Trainer:
                             scalars.update(self.toy_metrics())
                         if self.evaluator is not None:
                             scalars.update(self.evaluator(self))
+                        if self.E is not None:
+                            scalars.update(self.reconstruction_metrics())
                     logger.log(self.step, scalars)
                     progress.set_postfix({k.split("/")[-1] if k.startswith("loss/") else k: f"{v:.3g}"
                                           for k, v in scalars.items() if k.startswith(("loss/", "toy/m", "toy/hq"))})
@@ -484,7 +518,19 @@ class Trainer:
         noise_std = self.instance_noise_std()
         fm = {"fm_weight": cfg.loss.fm_weight, "fm_only": cfg.loss.fm_only}   # feature matching in G's loss
         stats: dict[str, Tensor] = {}
-        if self.E is not None and self.opt_E is not None:    # VAE: one joint update of encoder and decoder
+        if self.bigan:                                       # BiGAN / ALI: D on pairs, then G and E together
+            assert self.E is not None and self.opt_E is not None and self.loss is not None
+            gaussian = cfg.model.encoder == "gaussian"
+            for _ in range(t.n_critic):
+                real, _ = self.stream.next()
+                z = self.latent.sample(real.shape[0], self.noise, self.device)
+                eps = self.latent.sample(real.shape[0], self.noise, self.device) if gaussian else None
+                stats.update(bigan_d_step(self.G, self.D, self.E, self.opt_D, self.loss, real, z, eps,
+                                          clip=cfg.reg.clip))
+            z = self.latent.sample(real.shape[0], self.noise, self.device)      # G and E: the last real batch
+            eps = self.latent.sample(real.shape[0], self.noise, self.device) if gaussian else None
+            stats.update(bigan_ge_step(self.G, self.D, self.E, self.opt_G, self.opt_E, self.loss, real, z, eps))
+        elif self.E is not None and self.opt_E is not None:  # VAE: one joint update of encoder and decoder
             real, _ = self.stream.next()
             eps = self.latent.sample(real.shape[0], self.noise, self.device)
             lo = cfg.loss

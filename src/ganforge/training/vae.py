@@ -38,8 +38,9 @@ def vae_step(G: nn.Module, E: nn.Module, opt_G: torch.optim.Optimizer, opt_E: to
 
 @torch.no_grad()
 def reconstruct(G: nn.Module, E: nn.Module, x: Tensor) -> Tensor:
-    """The decoder's mean at the encoder's mean, G(mu(x)): what the reconstructions grid shows."""
-    return G(E(x)[0])
+    """G at the encoder's point estimate, G(E.encode(x)): the VAE's decoder mean at mu(x), BiGAN's G(E(x)); what the
+    reconstructions grid shows."""
+    return G(E.encode(x))
 
 
 def vaegan_step(G: nn.Module, D: nn.Module, E: nn.Module, opt_G: torch.optim.Optimizer,
