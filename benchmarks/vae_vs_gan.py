@@ -23,8 +23,10 @@ from pathlib import Path
 import torch
 
 
-def run_one(preset: str, data: str, steps: int, minutes: float, seed: int, overrides: list[str]) -> dict:
-    """Train one preset; returns its scores, seconds and samples (points in data coordinates or images)."""
+def run_one(preset: str, data: str, steps: int, minutes: float, seed: int, overrides: list[str],
+            keep: Path | None = None) -> dict:
+    """Train one preset; returns its scores, seconds and samples (points in data coordinates or images). keep: the
+    run directory is kept as keep/<preset> (e.g. for benchmarks/inversion.py) instead of a temporary one."""
     from ganforge.config.presets import build_config
     from ganforge.training.engine import N_TOY_EVAL, Trainer
 
@@ -34,7 +36,7 @@ def run_one(preset: str, data: str, steps: int, minutes: float, seed: int, overr
                                           "train.sample_every=0", "train.ckpt_every=0", "train.eval_every=0",
                                           f"output.dir={tmp}", *overrides])
         t0 = time.perf_counter()
-        trainer = Trainer(cfg, run_dir=Path(tmp) / "run")
+        trainer = Trainer(cfg, run_dir=keep / preset if keep is not None else Path(tmp) / "run")
         result = trainer.fit()
         seconds = time.perf_counter() - t0
         row = {"preset": preset, "data": data, "steps": result.step, "seconds": seconds,
@@ -50,16 +52,21 @@ def run_one(preset: str, data: str, steps: int, minutes: float, seed: int, overr
     return row
 
 
+IMAGE_SCORES = ("fid", "precision", "recall", "modes_covered", "modes_reverse_kl")
+
+
 def image_scores(checkpoint: Path, data: str) -> dict:
-    """FID on the dataset's classifier features (FID-LeNet), when that classifier has been trained."""
+    """On the dataset's classifier (when it has been trained): FID-LeNet, precision/recall (Kynkaanniemi 2019:
+    quality vs coverage in feature space) and mode coverage (classes among the samples' predicted labels, and the
+    reverse KL of that histogram against uniform): the lecture's sharp-vs-covering contrast in numbers."""
     from ganforge.metrics.evaluate import evaluate
     from ganforge.metrics.extractors.classifier import classifier_path
 
     if not classifier_path(data).is_file():
         return {}
-    result = evaluate(checkpoint, metrics="fid", n=2000, ref=f"{data}:test", extractor="classifier",
-                      progress=False, write=False)
-    return {"fid": result["scores"]["fid"]}
+    result = evaluate(checkpoint, metrics=("fid", "pr", "modes"), n=2000, ref=f"{data}:test",
+                      extractor="classifier", progress=False, write=False)
+    return {name: result["scores"][f"{name}_classifier"] for name in IMAGE_SCORES}
 
 
 def print_table(rows: list[dict]) -> None:
@@ -71,11 +78,14 @@ def print_table(rows: list[dict]) -> None:
             print(f"{r['preset']:<10} {r['steps']:>6} {r['batch_size']:>6} {r['modes']:>6.0f} {100 * r['hq']:>7.1f} "
                   f"{r['reverse_kl']:>11.3f} {r['spread']:>7.3f} {r['seconds']:>8.1f}")
     else:
-        print(f"\n{rows[0]['data']} (FID on the data set's classifier features, 2,000 samples; '-': no classifier)")
-        print(f"{'preset':<10} {'steps':>6} {'batch':>6} {'FID':>8} {'seconds':>8}")
+        print(f"\n{rows[0]['data']} (on the data set's classifier, 2,000 samples vs the test split; '-': no "
+              f"classifier)")
+        print(f"{'preset':<10} {'steps':>6} {'batch':>6} {'FID':>8} {'precision':>10} {'recall':>7} {'classes':>8} "
+              f"{'rev. KL':>8} {'seconds':>8}")
         for r in rows:
-            fid = f"{r['fid']:>8.2f}" if "fid" in r else f"{'-':>8}"
-            print(f"{r['preset']:<10} {r['steps']:>6} {r['batch_size']:>6} {fid} {r['seconds']:>8.1f}")
+            cells = [f"{r[k]:.3f}" if k in r else "-" for k in IMAGE_SCORES]
+            print(f"{r['preset']:<10} {r['steps']:>6} {r['batch_size']:>6} {cells[0]:>8} {cells[1]:>10} "
+                  f"{cells[2]:>7} {cells[3]:>8} {cells[4]:>8} {r['seconds']:>8.1f}")
 
 
 def save_figure(rows: list[dict], path: Path) -> Path:
@@ -110,6 +120,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="benchmarks/results/vae_vs_gan.json")
     p.add_argument("--figure", default="docs/figures/vae_vs_gan.png")
+    p.add_argument("--keep", type=Path, help="keep each run as KEEP/<preset> (default: temporary directories)")
     p.add_argument("overrides", nargs="*", help="key=value applied to every run")
     args = p.parse_args()
     from ganforge.data import POINT_DATASETS
@@ -119,7 +130,7 @@ def main() -> None:
     torch.set_num_threads(1)
     rows = []
     for preset in presets:
-        row = run_one(preset, args.data, args.steps, args.minutes, args.seed, args.overrides)
+        row = run_one(preset, args.data, args.steps, args.minutes, args.seed, args.overrides, args.keep)
         print(f"  {preset:<8} {row['steps']} steps in {row['seconds']:.0f}s", flush=True)
         rows.append(row)
     print_table(rows)
