@@ -14,10 +14,12 @@ from ..config.schema import ModelConfig
 from ..nn import (
     ClassProjection,
     ConditionalBatchNorm,
+    GaussianNoise,
     MinibatchDiscrimination,
     MinibatchStdDev,
     VirtualBatchNorm,
     apply_spectral_norm,
+    apply_weight_norm,
     balanced_labels,
     check_labels,
     record_reference,
@@ -143,6 +145,13 @@ def record_vbn_reference(net: nn.Module, z_ref: Tensor, num_classes: int | None)
     record_reference(net, z_ref, c_ref)
 
 
+def apply_d_norm_switch(cfg: ModelConfig, D: nn.Module) -> None:
+    """model.d_norm=weight: w = g v / ||v|| on every Linear/Conv weight of D, heads included (Salimans & Kingma
+    2016; ganforge.nn.weight_norm). Applied before spectral norm, which config validation keeps off D then."""
+    if cfg.d_norm == "weight":
+        apply_weight_norm(D)
+
+
 def apply_spectral_norm_switch(cfg: ModelConfig, G: nn.Module, D: nn.Module) -> None:
     """model.spectral_norm: W / sigma(W) on every Linear/Conv/ConvTranspose weight of D, G or both. Applied after the
     family's initialisation (the power iteration's warm-up starts from the initial weights). A projection D's class
@@ -218,6 +227,8 @@ class Discriminator(nn.Module):
         self.q: nn.Sequential | None = None                 # InfoGAN's Q(c | x) head; None = off
         self.q_split: tuple[int, int] = (0, 0)              # (K categories, m continuous) that Q predicts
         self.semi: nn.Linear | None = None                  # semi-supervised GAN's K class logits; None = off
+        self.head_noise: GaussianNoise | None = None        # Gaussian noise on h before the output layer(s), training
+                                                            #   mode only (mlp's model.d_hidden_noise); None = off
 
     def add_class_parts(self, cond: Conditioning, feature_dim: int) -> None:
         """feature_dim: the flattened size of features(x, c) per sample."""
@@ -275,6 +286,8 @@ class Discriminator(nn.Module):
         raise NotImplementedError
 
     def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
+        if self.head_noise is not None:
+            h = self.head_noise(h)      # training mode only: Salimans's noise before the output layer
         if self.semi is not None:       # semi-supervised: D(x) = Z / (Z + 1), logit log Z = logsumexp of the K logits
             return torch.logsumexp(self.semi(h.flatten(1)), dim=1)            # [N]; psi is not used
         y = self.mbstd(h) if self.mbstd is not None else h                   # [N, F + 1, ...]: + the group's std
@@ -288,7 +301,9 @@ class Discriminator(nn.Module):
 
     def classify(self, h: Tensor) -> Tensor:
         """Class logits [N, K] from features h: AC-GAN's classifier (model.conditioning=acgan) or the
-        semi-supervised D's K logits (model.semi_supervised=true)."""
+        semi-supervised D's K logits (model.semi_supervised=true); h gets the head's noise first, as in head."""
+        if self.head_noise is not None:
+            h = self.head_noise(h)
         if self.semi is not None:
             return self.semi(h.flatten(1))
         if self.classifier is None:
