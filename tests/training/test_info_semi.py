@@ -48,18 +48,31 @@ def test_labelled_subset_is_balanced_and_seeded():
         assert (ds.images[ds.labels == y] == x).flatten(1).all(1).any()
 
 
-@pytest.mark.parametrize("case", ["infogan", "sgan"])
+# lr_decay none: the preset's linear decay ends at train.steps, which the first half of a resumed run sets lower
+SGAN_SMALL = [*SMALL, "model.name=mlp", "optim.lr_decay=none", "data.labels_per_class=4", "model.d_widths=null",
+              "model.d_depth=2", "model.d_norm=none", "model.d_input_noise=0", "model.d_hidden_noise=0"]
+# Salimans's D, small: Gaussian noise on the input and hidden layers (torch's generator, in the checkpointed RNG
+# state) and weight norm (g and v in D's state dict)
+SGAN_NOISE = [*SMALL, "model.name=mlp", "optim.lr_decay=none", "data.labels_per_class=4", "model.d_width=null",
+              "model.d_widths=[12, 6]", "model.d_norm=weight", "model.d_input_noise=0.6", "model.d_hidden_noise=0.5"]
+
+
+@pytest.mark.parametrize("case", ["infogan", "sgan", "sgan-noise"])
 def test_resume_is_bit_identical_for_infogan_and_sgan(tiny_config, tmp_path, case):
-    """Q's weights are D's and checkpointed with it; the labelled stream's position goes with the RNG states."""
-    extra = INFO if case == "infogan" else [*SMALL, "model.name=mlp", "data.labels_per_class=4"]
-    make = lambda steps, where: Trainer(tiny_config(case, "digits", *extra, f"train.steps={steps}"),  # noqa: E731
+    """Q's weights are D's and checkpointed with it; the labelled stream's position goes with the RNG states; D's
+    noise layers draw from torch's generator, whose state the checkpoint holds."""
+    extra = {"infogan": INFO, "sgan": SGAN_SMALL, "sgan-noise": SGAN_NOISE}[case]
+    preset = case.split("-")[0]
+    make = lambda steps, where: Trainer(tiny_config(preset, "digits", *extra, f"train.steps={steps}"),  # noqa: E731
                                         run_dir=tmp_path / where)
     straight = make(12, "a").fit()
     first = make(6, "b").fit()
     resumed = resume_trainer(first.checkpoint, ["train.steps=12"]).fit()
     a, b = load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint)
     _assert_same_state(a, b)
-    if case == "sgan":
+    if case == "sgan-noise":
+        assert any("original0" in k for k in a["D"])   # weight norm's g is in the checkpoint
+    if case.startswith("sgan"):
         assert a["rng"]["labelled"]["batches_drawn"] == b["rng"]["labelled"]["batches_drawn"] == 12
         assert "semi/sup" in json.loads((tmp_path / "a" / "metrics.json").read_text())
     else:
