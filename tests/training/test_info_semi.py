@@ -12,6 +12,7 @@ from ganforge.config.presets import build_config
 from ganforge.config.validate import validate
 from ganforge.data import build_dataset, labelled_subset
 from ganforge.models import DataSpec, build_models
+from ganforge.models.base import weight_norm_init_from_data
 from ganforge.training.engine import Trainer, resume_trainer
 from ganforge.training.step import info_term
 
@@ -105,11 +106,13 @@ def test_sgan_on_unlabelled_data_is_a_clear_error(tiny_config, tmp_path):
 def test_classifier_accuracy_counts_argmax_hits_and_the_baseline_learns_from_the_labels(tiny_config):
     from ganforge.training.semi import classifier_accuracy, train_labels_only
 
-    cfg = tiny_config("sgan", "digits", *SMALL, "model.name=mlp", "model.d_width=32", "data.labels_per_class=10",
-                      "train.batch_size=50", "optim.d_lr=3e-3")
+    # the preset's D (weight norm with its data-dependent init, Gaussian noise), narrower
+    cfg = tiny_config("sgan", "digits", *SMALL, "model.name=mlp", "model.d_width=null", "model.d_widths=[32, 16]",
+                      "data.labels_per_class=10", "train.batch_size=50", "optim.d_lr=3e-3")
     ds = build_dataset(cfg.data)
     torch.manual_seed(cfg.train.seed)
     _, D0 = build_models(cfg.model, DataSpec("images", (1, 8, 8), 10))   # the GAN run's initial D
+    assert weight_norm_init_from_data(cfg.model, D0, ds, "cpu") == 3     # two hidden layers and the K-class head
     with torch.no_grad():
         x, y = ds.batch(torch.arange(300))
         want = (D0.classify(D0.eval().features(x)).argmax(1) == y).float().mean().item()

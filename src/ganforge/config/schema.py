@@ -41,7 +41,8 @@ class ModelConfig:
     d_widths: list[int] | None = None  # mlp only: D's hidden widths, first to last, e.g. [1000, 500, 250, 250, 250]
                                     #   (Salimans 2016's MNIST D); replaces d_width and d_depth; None = uniform
     d_norm: Literal["none", "weight"] = "none"  # weight: weight normalisation w = g v / ||v|| on every Linear/Conv
-                                    #   of D (Salimans & Kingma 2016; Salimans 2016's semi-supervised D); none = off
+                                    #   of D (Salimans & Kingma 2016; Salimans 2016's semi-supervised D), g and b
+                                    #   set by their data-dependent init on the first 500 training examples; none = off
     d_input_noise: float = 0.0      # mlp only: std of Gaussian noise added to D's input in training mode
                                     #   (Salimans 2016: 0.3 on [0, 1] pixels, i.e. 0.6 on our [-1, 1]); 0 = off
     d_hidden_noise: float = 0.0     # mlp only: std of Gaussian noise added, in training mode, to every hidden layer's

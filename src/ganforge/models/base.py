@@ -22,6 +22,7 @@ from ..nn import (
     apply_weight_norm,
     balanced_labels,
     check_labels,
+    data_dependent_init,
     record_reference,
     spectral_norm,
 )
@@ -150,6 +151,31 @@ def apply_d_norm_switch(cfg: ModelConfig, D: nn.Module) -> None:
     2016; ganforge.nn.weight_norm). Applied before spectral norm, which config validation keeps off D then."""
     if cfg.d_norm == "weight":
         apply_weight_norm(D)
+
+
+WEIGHT_NORM_INIT_SIZE = 500   # images of the data-dependent init pass: Salimans et al. 2016's init_param(trainx[:500])
+
+
+def weight_norm_init_from_data(cfg: ModelConfig, D: nn.Module, dataset: Any, device: torch.device | str) -> int:
+    """model.d_norm=weight: Salimans & Kingma's data-dependent init of D's weight-normalised layers
+    (ganforge.nn.weight_norm.data_dependent_init) on the first 500 training examples (fewer if the data are
+    smaller), in order, no random draw: one pass of D(x, c) in eval mode (no noise), so every layer on the way to
+    D's logit, the semi-supervised K-class head included, starts with unit-variance pre-activations. The trainer
+    runs it once before the first step (a resumed run loads the initialised weights instead), and the
+    semi-supervised baseline does the same, so both start from the same weights. Returns the layers initialised."""
+    if cfg.d_norm != "weight":
+        return 0
+    n = min(WEIGHT_NORM_INIT_SIZE, len(dataset))
+    n -= n % cfg.pack                                       # D judges packs of samples
+    x, c = dataset.batch(torch.arange(n))
+    x = x.to(device)
+    c = c.to(device) if c is not None and getattr(D, "conditioning", "none") != "none" else None
+    was_training = D.training
+    D.eval()
+    try:
+        return data_dependent_init(D, lambda: D(x, c))
+    finally:
+        D.train(was_training)
 
 
 def apply_spectral_norm_switch(cfg: ModelConfig, G: nn.Module, D: nn.Module) -> None:

@@ -5,14 +5,24 @@ MNIST discriminator.
 
 We use torch's parametrization (torch.nn.utils.parametrizations.weight_norm, dim 0 = output units, the norm over
 everything else), so state_dict / deepcopy carry g (``parametrizations.weight.original0``) and v (``original1``).
-The gain starts at ||v||, so a layer computes at first exactly what it did before; the papers' data-dependent
-initialisation (g and the bias set from a first batch so pre-activations start at zero mean, unit variance) is not
-done. Apply weight norm *before* loading a checkpoint of a weight-normalised network.
+The gain starts at ||v||, so a layer computes at first exactly what it did before. Apply weight norm *before*
+loading a checkpoint of a weight-normalised network.
+
+`data_dependent_init` is the papers' initialisation (Salimans & Kingma 2016 Sec. 3; improved-gan's nn.DenseLayer):
+with a first batch, layer by layer in forward order, each unit's pre-activation t = g v.x / ||v|| + b is set to zero
+mean and unit variance over the batch (and spatial positions), g <- g / std(t), b <- (b - mean(t)) / std(t). Why it
+matters here: with torch's default init the activations of a deep weight-normalised MLP shrink layer by layer
+(per-unit std 0.18 -> 0.004 over five 1000-250 wide layers on MNIST), so Salimans's noise of std 0.5 before each
+layer would drown the signal; after it every layer's pre-activations have unit std, the scale that noise was set for.
 """
 
 from __future__ import annotations
 
-from torch import nn
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor, nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm as _torch_weight_norm
 
@@ -37,4 +47,36 @@ def is_weight_normalised(layer: nn.Module) -> bool:
         type(p).__name__ == "_WeightNorm" for p in layer.parametrizations["weight"])
 
 
-__all__ = ["apply_weight_norm", "is_weight_normalised"]
+@torch.no_grad()
+def data_dependent_init(module: nn.Module, forward: Callable[[], Any], eps: float = 1e-8) -> int:
+    """Run `forward()` (a pass of `module` on a first batch) once; every weight-normalised layer of `module` that
+    the pass reaches gets g <- g / s and b <- (b - m) / s, m and s the per-unit mean and std of its output over the
+    batch (and spatial dims), and the normalised output is what the next layer sees. Layers the pass does not reach
+    keep their parameters. Draws no random numbers; run it in eval mode for a pass without noise or dropout.
+    Returns the number of layers initialised."""
+    done: set[int] = set()
+
+    def hook(layer: nn.Module, inputs: tuple[Tensor, ...], out: Tensor) -> Tensor:
+        if id(layer) in done:
+            return out
+        done.add(id(layer))
+        dims = [d for d in range(out.ndim) if d != 1]                        # all but the unit (channel) dim
+        mean, std = out.mean(dims), out.std(dims).clamp_min(eps)             # [out_units] each
+        g = layer.parametrizations.weight.original0                          # [out, 1, ...]
+        g.div_(std.view(g.shape))
+        shape = [1, -1] + [1] * (out.ndim - 2)
+        if layer.bias is not None:
+            layer.bias.sub_(mean).div_(std)
+            return (out - mean.view(shape)) / std.view(shape)
+        return out / std.view(shape)
+
+    handles = [m.register_forward_hook(hook) for m in module.modules() if is_weight_normalised(m)]
+    try:
+        forward()
+    finally:
+        for h in handles:
+            h.remove()
+    return len(done)
+
+
+__all__ = ["apply_weight_norm", "data_dependent_init", "is_weight_normalised"]
