@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganforge.nn import GaussianNoise, apply_spectral_norm, apply_weight_norm, is_weight_normalised
+from ganforge.nn import GaussianNoise, apply_spectral_norm, apply_weight_norm, data_dependent_init, is_weight_normalised
 
 
 def test_noise_is_identity_in_eval_mode_and_at_std_zero():
@@ -79,3 +79,29 @@ def test_weight_norm_covers_convolutions_and_refuses_to_stack_on_spectral_norm()
     assert is_weight_normalised(net[0]) and is_weight_normalised(net[3])
     with pytest.raises(ValueError, match="do not stack"):
         apply_weight_norm(apply_spectral_norm(nn.Sequential(nn.Linear(3, 2))))
+
+
+def test_data_dependent_init_gives_every_unit_zero_mean_unit_std_on_the_init_batch():
+    """Salimans & Kingma 2016 Sec. 3: after the init pass, each weight-normalised layer's pre-activations on that
+    batch have mean 0 and std 1 per unit (over the batch and, for a conv, the positions), the deeper layers
+    measured on the already-initialised earlier ones; no random number is drawn; a layer off the pass is left as is."""
+    torch.manual_seed(0)
+    net = apply_weight_norm(nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(48, 5), nn.ReLU(),
+                                          nn.Linear(5, 4)))
+    unused = apply_weight_norm(nn.Linear(4, 2))
+    before = {k: v.clone() for k, v in unused.state_dict().items()}
+    x = 3 * torch.randn(64, 2, 6, 6) + 1
+    rng = torch.get_rng_state()
+    assert data_dependent_init(nn.ModuleList([net, unused]), lambda: net(x)) == 3
+    assert torch.equal(torch.get_rng_state(), rng)
+    with torch.no_grad():
+        conv = net[0](x)                                          # [64, 3, 4, 4]
+        torch.testing.assert_close(conv.mean((0, 2, 3)), torch.zeros(3), atol=1e-5, rtol=0)
+        torch.testing.assert_close(conv.std((0, 2, 3)), torch.ones(3), atol=1e-5, rtol=0)
+        h = net[:4](x)
+        torch.testing.assert_close(h.mean(0), torch.zeros(5), atol=1e-5, rtol=0)
+        torch.testing.assert_close(h.std(0), torch.ones(5), atol=1e-5, rtol=0)
+        out = net(x)
+        torch.testing.assert_close(out.mean(0), torch.zeros(4), atol=1e-5, rtol=0)
+        torch.testing.assert_close(out.std(0), torch.ones(4), atol=1e-5, rtol=0)
+    assert all(torch.equal(v, before[k]) for k, v in unused.state_dict().items())

@@ -121,3 +121,15 @@ def test_classifier_accuracy_counts_argmax_hits_and_the_baseline_learns_from_the
     assert all(torch.equal(a, b) for a, b in zip(untrained.state_dict().values(), D0.state_dict().values()))
     trained = train_labels_only(cfg, 100)
     assert classifier_accuracy(trained, ds.images, ds.labels) > 0.6      # 100 labels, 10 classes: chance is 0.1
+
+
+def test_trainer_runs_weight_norms_data_dependent_init_before_the_first_step(tiny_config, tmp_path):
+    """model.d_norm=weight: D's first layer starts with unit-std, zero-mean pre-activations per unit on the first 500
+    training images (the init batch), checked on a fresh Trainer before any step."""
+    cfg = tiny_config("sgan", "digits", *SGAN_NOISE)
+    D = Trainer(cfg, run_dir=tmp_path / "run").D
+    x, _ = build_dataset(cfg.data).batch(torch.arange(500))
+    with torch.no_grad():
+        pre = D.net[1](x.flatten(1))                     # net[0] is the input noise, net[1] the first Linear
+    torch.testing.assert_close(pre.mean(0), torch.zeros(12), atol=1e-4, rtol=0)
+    torch.testing.assert_close(pre.std(0), torch.ones(12), atol=1e-4, rtol=0)
