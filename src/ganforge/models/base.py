@@ -146,11 +146,15 @@ def record_vbn_reference(net: nn.Module, z_ref: Tensor, num_classes: int | None)
     record_reference(net, z_ref, c_ref)
 
 
+WEIGHT_NORM_V_STD = 0.1      # v's scale, Salimans et al. 2016's MNIST D (theta ~ N(0, 0.1)): sets the step on v
+
+
 def apply_d_norm_switch(cfg: ModelConfig, D: nn.Module) -> None:
     """model.d_norm=weight: w = g v / ||v|| on every Linear/Conv weight of D, heads included (Salimans & Kingma
-    2016; ganforge.nn.weight_norm). Applied before spectral norm, which config validation keeps off D then."""
+    2016; ganforge.nn.weight_norm), v at Salimans et al.'s scale (``v_std`` there); g and the biases are then set
+    by `weight_norm_init_from_data`. Config validation keeps spectral norm off D then."""
     if cfg.d_norm == "weight":
-        apply_weight_norm(D)
+        apply_weight_norm(D, v_std=WEIGHT_NORM_V_STD)
 
 
 WEIGHT_NORM_INIT_SIZE = 500   # images of the data-dependent init pass: Salimans et al. 2016's init_param(trainx[:500])
@@ -159,10 +163,13 @@ WEIGHT_NORM_INIT_SIZE = 500   # images of the data-dependent init pass: Salimans
 def weight_norm_init_from_data(cfg: ModelConfig, D: nn.Module, dataset: Any, device: torch.device | str) -> int:
     """model.d_norm=weight: Salimans & Kingma's data-dependent init of D's weight-normalised layers
     (ganforge.nn.weight_norm.data_dependent_init) on the first 500 training examples (fewer if the data are
-    smaller), in order, no random draw: one pass of D(x, c) in eval mode (no noise), so every layer on the way to
-    D's logit, the semi-supervised K-class head included, starts with unit-variance pre-activations. The trainer
-    runs it once before the first step (a resumed run loads the initialised weights instead), and the
-    semi-supervised baseline does the same, so both start from the same weights. Returns the layers initialised."""
+    smaller), in order: one pass of D(x, c), so every layer on the way to D's logit, the semi-supervised K-class
+    head included, starts with unit-variance pre-activations. D's Gaussian noise layers are on in that pass, as in
+    Salimans et al.'s code (their init pass is not deterministic), so the unit variance is that of signal + noise
+    and D does not start with its noise amplified; the noise comes from torch's seeded generator, everything else
+    (BatchNorm) runs in eval mode. The trainer runs it once right after building the networks (a resumed run loads
+    the initialised weights and RNG state instead), and the semi-supervised baseline does the same after the same
+    seed, so both start from the same weights. Returns the number of layers initialised."""
     if cfg.d_norm != "weight":
         return 0
     n = min(WEIGHT_NORM_INIT_SIZE, len(dataset))
@@ -172,6 +179,9 @@ def weight_norm_init_from_data(cfg: ModelConfig, D: nn.Module, dataset: Any, dev
     c = c.to(device) if c is not None and getattr(D, "conditioning", "none") != "none" else None
     was_training = D.training
     D.eval()
+    for m in D.modules():
+        if isinstance(m, GaussianNoise):
+            m.train()
     try:
         return data_dependent_init(D, lambda: D(x, c))
     finally:
