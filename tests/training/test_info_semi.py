@@ -125,11 +125,20 @@ def test_classifier_accuracy_counts_argmax_hits_and_the_baseline_learns_from_the
 
 def test_trainer_runs_weight_norms_data_dependent_init_before_the_first_step(tiny_config, tmp_path):
     """model.d_norm=weight: D's first layer starts with unit-std, zero-mean pre-activations per unit on the first 500
-    training images (the init batch), checked on a fresh Trainer before any step."""
-    cfg = tiny_config("sgan", "digits", *SGAN_NOISE)
-    D = Trainer(cfg, run_dir=tmp_path / "run").D
-    x, _ = build_dataset(cfg.data).batch(torch.arange(500))
+    training images (the init batch), checked on a fresh Trainer before any step. Without noise layers exactly; with
+    D's input noise on (the init pass runs with it, as Salimans et al.'s) the clean images' std is below 1 and that
+    of the noisy ones 1 up to the sampling error of a fresh noise draw."""
+    quiet = tiny_config("sgan", "digits", *SGAN_NOISE, "model.d_input_noise=0", "model.d_hidden_noise=0")
+    D = Trainer(quiet, run_dir=tmp_path / "quiet").D
+    x, _ = build_dataset(quiet.data).batch(torch.arange(500))
+    x = x.flatten(1)
     with torch.no_grad():
-        pre = D.net[1](x.flatten(1))                     # net[0] is the input noise, net[1] the first Linear
+        pre = D.net[0](x)                                # the first Linear
     torch.testing.assert_close(pre.mean(0), torch.zeros(12), atol=1e-4, rtol=0)
     torch.testing.assert_close(pre.std(0), torch.ones(12), atol=1e-4, rtol=0)
+    D = Trainer(tiny_config("sgan", "digits", *SGAN_NOISE), run_dir=tmp_path / "noisy").D
+    with torch.no_grad():
+        clean = D.net[1](x)                              # net[0] is the input noise (std 0.6), net[1] the Linear
+        noisy = torch.stack([D.net[1](x + 0.6 * torch.randn_like(x)) for _ in range(20)])   # [20, 500, 12]
+    assert (clean.std(0) < 0.95).all()
+    assert (noisy.std(1).mean(0) - 1).abs().max() < 0.1
