@@ -105,3 +105,18 @@ def test_data_dependent_init_gives_every_unit_zero_mean_unit_std_on_the_init_bat
         torch.testing.assert_close(out.mean(0), torch.zeros(4), atol=1e-5, rtol=0)
         torch.testing.assert_close(out.std(0), torch.ones(4), atol=1e-5, rtol=0)
     assert all(torch.equal(v, before[k]) for k, v in unused.state_dict().items())
+
+
+@pytest.mark.parametrize("layer", [nn.Linear(784, 30), nn.Conv2d(3, 4, 3)], ids=["linear", "conv"])
+def test_weight_norm_v_std_sets_the_direction_norm_and_keeps_the_weight(layer):
+    """v_std: every row of v gets norm v_std * sqrt(fan_in) (0.1 * 28 = 2.8 for 784 inputs; 0.1 * sqrt(27) for a
+    3x3 conv on 3 channels), while w = g v / ||v||, hence the layer's output, stays what it was."""
+    torch.manual_seed(0)
+    x = torch.randn(5, 784) if isinstance(layer, nn.Linear) else torch.randn(2, 3, 8, 8)
+    before, w = layer(x).detach(), layer.weight.detach().clone()
+    apply_weight_norm(layer, v_std=0.1)
+    fan_in = 784 if isinstance(layer, nn.Linear) else 27
+    v = layer.parametrizations.weight.original1
+    torch.testing.assert_close(v.flatten(1).norm(dim=1), torch.full((v.shape[0],), 0.1 * fan_in ** 0.5))
+    torch.testing.assert_close(layer.weight, w)
+    torch.testing.assert_close(layer(x), before)
