@@ -163,18 +163,23 @@ WEIGHT_NORM_INIT_SIZE = 500   # images of the data-dependent init pass: Salimans
 def weight_norm_init_from_data(cfg: ModelConfig, D: nn.Module, dataset: Any, device: torch.device | str) -> int:
     """model.d_norm=weight: Salimans & Kingma's data-dependent init of D's weight-normalised layers
     (ganforge.nn.weight_norm.data_dependent_init) on the first 500 training examples (fewer if the data are
-    smaller), in order: one pass of D(x, c), so every layer on the way to D's logit, the semi-supervised K-class
-    head included, starts with unit-variance pre-activations. D's Gaussian noise layers are on in that pass, as in
-    Salimans et al.'s code (their init pass is not deterministic), so the unit variance is that of signal + noise
-    and D does not start with its noise amplified; the noise comes from torch's seeded generator, everything else
-    (BatchNorm) runs in eval mode. The trainer runs it once right after building the networks (a resumed run loads
-    the initialised weights and RNG state instead), and the semi-supervised baseline does the same after the same
-    seed, so both start from the same weights. Returns the number of layers initialised."""
+    smaller; 500 draws of a generator seeded 0 from an infinite 2-D distribution), in order: one pass of D(x, c), so
+    every layer on the way to D's logit, the semi-supervised K-class head included, starts with unit-variance
+    pre-activations. D's Gaussian noise layers are on in that pass, as in Salimans et al.'s code (their init pass is
+    not deterministic), so the unit variance is that of signal + noise and D does not start with its noise
+    amplified; the noise comes from torch's seeded generator, everything else (BatchNorm) runs in eval mode. The
+    trainer runs it once right after building the networks (a resumed run loads the initialised weights and RNG
+    state instead), and the semi-supervised baseline does the same after the same seed, so both start from the same
+    weights. Returns the number of layers initialised."""
     if cfg.d_norm != "weight":
         return 0
-    n = min(WEIGHT_NORM_INIT_SIZE, len(dataset))
-    n -= n % cfg.pack                                       # D judges packs of samples
-    x, c = dataset.batch(torch.arange(n))
+    if hasattr(dataset, "sample"):      # an infinite 2-D distribution: 500 draws from a generator of their own
+        n = WEIGHT_NORM_INIT_SIZE - WEIGHT_NORM_INIT_SIZE % cfg.pack
+        x, c = dataset.sample(n, torch.Generator().manual_seed(0)) / dataset.scale, None
+    else:
+        n = min(WEIGHT_NORM_INIT_SIZE, len(dataset))
+        n -= n % cfg.pack                                   # D judges packs of samples
+        x, c = dataset.batch(torch.arange(n))
     x = x.to(device)
     c = c.to(device) if c is not None and getattr(D, "conditioning", "none") != "none" else None
     was_training = D.training

@@ -64,8 +64,8 @@ def data_dependent_init(module: nn.Module, forward: Callable[[], Any], eps: floa
     """Run `forward()` (a pass of `module` on a first batch) once; every weight-normalised layer of `module` that
     the pass reaches gets g <- g / s and b <- (b - m) / s, m and s the per-unit mean and std of its output over the
     batch (and spatial dims), and the normalised output is what the next layer sees. Layers the pass does not reach
-    keep their parameters. Draws no random numbers; run it in eval mode for a pass without noise or dropout.
-    Returns the number of layers initialised."""
+    keep their parameters. Draws no random numbers itself (the pass may: noise layers in training mode); run it in
+    eval mode for a deterministic pass. Returns the number of layers initialised."""
     done: set[int] = set()
 
     def hook(layer: nn.Module, inputs: tuple[Tensor, ...], out: Tensor) -> Tensor:
