@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganforge.nn import apply_spectral_norm
+from ganforge.nn import apply_spectral_norm, apply_weight_norm
 from ganforge.regularizers import (
     HistoricalAverage,
     LazyRegularization,
@@ -139,6 +139,20 @@ def test_orthogonal_regularization_of_conv_transpose_and_spectral_norm_layers():
     gram = raw @ raw.T
     assert orthogonal_regularization(lin).item() == pytest.approx(np.sum((gram * (1 - np.eye(4))) ** 2), rel=1e-12)
     assert torch.equal(sn.u, u)
+
+
+def test_orthogonal_regularization_of_a_weight_normalised_layer_uses_g_v_over_norm_v():
+    """Weight norm keeps g and v under parametrizations; the penalty is on the weight w = g v / ||v|| (rows), here
+    with g set away from ||v|| so that w differs from v, computed by hand."""
+    torch.manual_seed(3)
+    lin = apply_weight_norm(nn.Linear(6, 4).double())
+    with torch.no_grad():
+        lin.parametrizations.weight.original0.copy_(torch.tensor([[0.5], [1.0], [2.0], [3.0]]))
+    v = lin.parametrizations.weight.original1.detach().numpy()
+    w = np.array([[0.5], [1.0], [2.0], [3.0]]) * v / np.linalg.norm(v, axis=1, keepdims=True)
+    gram = w @ w.T
+    assert orthogonal_regularization(lin, off_diagonal=False).item() == pytest.approx(
+        np.sum((gram - np.eye(4)) ** 2), rel=1e-12)
 
 
 def test_lazy_regularization_schedule_and_adam_correction():

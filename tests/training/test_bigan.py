@@ -180,6 +180,8 @@ def test_gaussian_bigan_trains_with_n_critic_and_wgan_clipping(tiny_config, tmp_
     (["loss.real_label=0.9"], "'loss.real_label'=0.9 does not combine"),
     (["model.joint_dropout=1"], r"'model.joint_dropout' must be in \[0, 1\)"),
     (["model.encoder=none"], "'model.joint_dropout' is the dropout of BiGAN's joint"),
+    (["model.d_norm=weight"], "'model.d_norm'=weight does not combine"),
+    (["model.d_hidden_noise=0.5"], "'model.d_hidden_noise'=0.5 does not combine"),
 ])
 def test_bad_bigan_settings_are_clear_errors(overrides, message):
     with pytest.raises(ConfigError, match=message):

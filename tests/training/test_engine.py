@@ -387,6 +387,16 @@ SWITCHES = {
     "ebgan-dcgan-sn-vbn-categories": ("ebgan", "digits", "model.g_width=4", "model.d_width=4", "model.z_dim=8",
                                       "model.spectral_norm=both", "model.g_norm=virtual", "model.vbn_ref_size=8",
                                       "model.z_categories=3", "reg.instance_noise=0.1"),
+    # Salimans's D options (weight norm, per-layer widths, Gaussian noise layers) through the double backward of R1,
+    # GP, the unrolled and the consensus steps, and weight norm on a DCGAN D
+    "wn-widths-dnoise-unroll-r1-fm": ("gan", "grid25", "model.d_norm=weight", "model.d_width=null",
+                                      "model.d_widths=[16, 8]", "model.d_input_noise=0.1", "model.d_hidden_noise=0.2",
+                                      "train.unroll=2", "reg.r1_gamma=1", "loss.fm_weight=1"),
+    "wn-dnoise-consensus-gp-hist-ortho": ("wgan-gp", "ring8", "model.d_norm=weight", "model.d_hidden_noise=0.2",
+                                          "train.consensus=1", "train.n_critic=1", "reg.hist_weight=0.1",
+                                          "reg.ortho_weight=1e-4", "reg.ortho_nets=d"),
+    "dcgan-wn-unroll-dragan": ("gan", "digits", "model.name=dcgan", "model.g_width=4", "model.d_width=4",
+                               "model.d_norm=weight", "train.unroll=1", "reg.dragan_weight=1"),
 }
 
 

@@ -12,6 +12,7 @@ from ganforge.config.presets import build_config
 from ganforge.config.validate import validate
 from ganforge.data import build_dataset, labelled_subset
 from ganforge.models import DataSpec, build_models
+from ganforge.models.base import weight_norm_init_from_data
 from ganforge.training.engine import Trainer, resume_trainer
 from ganforge.training.step import info_term
 
@@ -48,18 +49,31 @@ def test_labelled_subset_is_balanced_and_seeded():
         assert (ds.images[ds.labels == y] == x).flatten(1).all(1).any()
 
 
-@pytest.mark.parametrize("case", ["infogan", "sgan"])
+# lr_decay none: the preset's linear decay ends at train.steps, which the first half of a resumed run sets lower
+SGAN_SMALL = [*SMALL, "model.name=mlp", "optim.lr_decay=none", "data.labels_per_class=4", "model.d_widths=null",
+              "model.d_depth=2", "model.d_norm=none", "model.d_input_noise=0", "model.d_hidden_noise=0"]
+# Salimans's D, small: Gaussian noise on the input and hidden layers (torch's generator, in the checkpointed RNG
+# state) and weight norm (g and v in D's state dict)
+SGAN_NOISE = [*SMALL, "model.name=mlp", "optim.lr_decay=none", "data.labels_per_class=4", "model.d_width=null",
+              "model.d_widths=[12, 6]", "model.d_norm=weight", "model.d_input_noise=0.6", "model.d_hidden_noise=0.5"]
+
+
+@pytest.mark.parametrize("case", ["infogan", "sgan", "sgan-noise"])
 def test_resume_is_bit_identical_for_infogan_and_sgan(tiny_config, tmp_path, case):
-    """Q's weights are D's and checkpointed with it; the labelled stream's position goes with the RNG states."""
-    extra = INFO if case == "infogan" else [*SMALL, "model.name=mlp", "data.labels_per_class=4"]
-    make = lambda steps, where: Trainer(tiny_config(case, "digits", *extra, f"train.steps={steps}"),  # noqa: E731
+    """Q's weights are D's and checkpointed with it; the labelled stream's position goes with the RNG states; D's
+    noise layers draw from torch's generator, whose state the checkpoint holds."""
+    extra = {"infogan": INFO, "sgan": SGAN_SMALL, "sgan-noise": SGAN_NOISE}[case]
+    preset = case.split("-")[0]
+    make = lambda steps, where: Trainer(tiny_config(preset, "digits", *extra, f"train.steps={steps}"),  # noqa: E731
                                         run_dir=tmp_path / where)
     straight = make(12, "a").fit()
     first = make(6, "b").fit()
     resumed = resume_trainer(first.checkpoint, ["train.steps=12"]).fit()
     a, b = load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint)
     _assert_same_state(a, b)
-    if case == "sgan":
+    if case == "sgan-noise":
+        assert any("original0" in k for k in a["D"])   # weight norm's g is in the checkpoint
+    if case.startswith("sgan"):
         assert a["rng"]["labelled"]["batches_drawn"] == b["rng"]["labelled"]["batches_drawn"] == 12
         assert "semi/sup" in json.loads((tmp_path / "a" / "metrics.json").read_text())
     else:
@@ -92,11 +106,13 @@ def test_sgan_on_unlabelled_data_is_a_clear_error(tiny_config, tmp_path):
 def test_classifier_accuracy_counts_argmax_hits_and_the_baseline_learns_from_the_labels(tiny_config):
     from ganforge.training.semi import classifier_accuracy, train_labels_only
 
-    cfg = tiny_config("sgan", "digits", *SMALL, "model.name=mlp", "model.d_width=32", "data.labels_per_class=10",
-                      "train.batch_size=50", "optim.d_lr=3e-3")
+    # the preset's D (weight norm with its data-dependent init, Gaussian noise), narrower
+    cfg = tiny_config("sgan", "digits", *SMALL, "model.name=mlp", "model.d_width=null", "model.d_widths=[32, 16]",
+                      "data.labels_per_class=10", "train.batch_size=50", "optim.d_lr=3e-3")
     ds = build_dataset(cfg.data)
     torch.manual_seed(cfg.train.seed)
     _, D0 = build_models(cfg.model, DataSpec("images", (1, 8, 8), 10))   # the GAN run's initial D
+    assert weight_norm_init_from_data(cfg.model, D0, ds, "cpu") == 3     # two hidden layers and the K-class head
     with torch.no_grad():
         x, y = ds.batch(torch.arange(300))
         want = (D0.classify(D0.eval().features(x)).argmax(1) == y).float().mean().item()
@@ -105,3 +121,24 @@ def test_classifier_accuracy_counts_argmax_hits_and_the_baseline_learns_from_the
     assert all(torch.equal(a, b) for a, b in zip(untrained.state_dict().values(), D0.state_dict().values()))
     trained = train_labels_only(cfg, 100)
     assert classifier_accuracy(trained, ds.images, ds.labels) > 0.6      # 100 labels, 10 classes: chance is 0.1
+
+
+def test_trainer_runs_weight_norms_data_dependent_init_before_the_first_step(tiny_config, tmp_path):
+    """model.d_norm=weight: D's first layer starts with unit-std, zero-mean pre-activations per unit on the first 500
+    training images (the init batch), checked on a fresh Trainer before any step. Without noise layers exactly; with
+    D's input noise on (the init pass runs with it, as Salimans et al.'s) the clean images' std is below 1 and that
+    of the noisy ones 1 up to the sampling error of a fresh noise draw."""
+    quiet = tiny_config("sgan", "digits", *SGAN_NOISE, "model.d_input_noise=0", "model.d_hidden_noise=0")
+    D = Trainer(quiet, run_dir=tmp_path / "quiet").D
+    x, _ = build_dataset(quiet.data).batch(torch.arange(500))
+    x = x.flatten(1)
+    with torch.no_grad():
+        pre = D.net[0](x)                                # the first Linear
+    torch.testing.assert_close(pre.mean(0), torch.zeros(12), atol=1e-4, rtol=0)
+    torch.testing.assert_close(pre.std(0), torch.ones(12), atol=1e-4, rtol=0)
+    D = Trainer(tiny_config("sgan", "digits", *SGAN_NOISE), run_dir=tmp_path / "noisy").D
+    with torch.no_grad():
+        clean = D.net[1](x)                              # net[0] is the input noise (std 0.6), net[1] the Linear
+        noisy = torch.stack([D.net[1](x + 0.6 * torch.randn_like(x)) for _ in range(20)])   # [20, 500, 12]
+    assert (clean.std(0) < 0.95).all()
+    assert (noisy.std(1).mean(0) - 1).abs().max() < 0.1

@@ -232,13 +232,20 @@ _add(Preset(
      "train.batch_size": 100}))
 _add(Preset(
     "sgan", "semi-supervised GAN: a K-class D trained on 100 labels plus unlabelled and generated data",
-    "Salimans et al. 2016 Sec. 5 (MNIST): 100 labels (10 per class), D = Z/(Z+1) over K class logits, G trained "
-    "by feature matching alone, MLP G and D, batch 100. Ours: our MLPs (D 5 x 500 LeakyReLU without the paper's "
-    "Gaussian noise layers and weight norm; G 2 x 500 ReLU with BN), z 100, Adam 3e-4 / beta1 0.5, 6000 steps.",
+    "Salimans et al. 2016 Sec. 5 (MNIST) and their code (openai/improved-gan, train_mnist_feature_matching.py): "
+    "100 labels (10 per class), D = Z/(Z+1) over K class logits, G trained by feature matching alone on D's last "
+    "hidden layer, batch 100 (labelled batch 100); D: Gaussian noise std 0.3 on the [0, 1] input (0.6 on our "
+    "[-1, 1]) and 0.5 before every later dense layer, hidden widths 1000-500-250-250-250, weight norm with the "
+    "data-dependent init on the first 500 training images; G: z 100, 2 x 500 softplus + BN; Adam lr 0.003, beta1 "
+    "0.5. Ours: LeakyReLU(0.2) in D for their ReLU; Gaussian z and a tanh output for their uniform z and "
+    "weight-normed sigmoid; the unsupervised loss at weight 1 for their 0.5; the rate decayed linearly to 0 over "
+    "the whole run (theirs: over the last epochs of 300); 8000 steps (13 epochs, a CPU budget).",
     {"data.name": "mnist", "model.name": "mlp", "model.semi_supervised": True, "data.labels_per_class": 10,
      "loss.name": "ns", "loss.fm_weight": 1.0, "loss.fm_only": True, "model.z_dim": 100, "model.g_width": 500,
-     "model.g_depth": 2, "model.g_norm": "batch", "model.d_width": 500, "model.d_depth": 5, "optim.name": "adam",
-     "optim.g_lr": 3e-4, "optim.d_lr": 3e-4, "optim.beta1": 0.5, "train.batch_size": 100, "train.steps": 6000}))
+     "model.g_depth": 2, "model.g_norm": "batch", "model.g_activation": "softplus",
+     "model.d_widths": [1000, 500, 250, 250, 250], "model.d_norm": "weight", "model.d_input_noise": 0.6,
+     "model.d_hidden_noise": 0.5, "optim.name": "adam", "optim.g_lr": 3e-3, "optim.d_lr": 3e-3, "optim.beta1": 0.5,
+     "optim.lr_decay": "linear", "train.batch_size": 100, "train.steps": 8000}))
 
 DEFAULT_PRESET = "pacgan"  # the default `ganforge train` / `make demo`: grid25 with the best 2-D preset
 

@@ -38,7 +38,16 @@ class ModelConfig:
     d_width: int | None = None      #   doubled at each coarser level, as in Radford et al. 2016
     g_depth: int = 3                # mlp only: hidden layers (DCGAN's depth follows from the resolution)
     d_depth: int = 3
-    g_activation: Literal["relu", "tanh", "leaky_relu"] = "relu"  # mlp only: G's hidden nonlinearity
+    d_widths: list[int] | None = None  # mlp only: D's hidden widths, first to last, e.g. [1000, 500, 250, 250, 250]
+                                    #   (Salimans 2016's MNIST D); replaces d_width and d_depth; None = uniform
+    d_norm: Literal["none", "weight"] = "none"  # weight: weight normalisation w = g v / ||v|| on every Linear/Conv
+                                    #   of D (Salimans & Kingma 2016; Salimans 2016's semi-supervised D), g and b
+                                    #   set by their data-dependent init on the first 500 training examples; none = off
+    d_input_noise: float = 0.0      # mlp only: std of Gaussian noise added to D's input in training mode
+                                    #   (Salimans 2016: 0.3 on [0, 1] pixels, i.e. 0.6 on our [-1, 1]); 0 = off
+    d_hidden_noise: float = 0.0     # mlp only: std of Gaussian noise added, in training mode, to every hidden layer's
+                                    #   output before the next layer, the output layer included (Salimans: 0.5); 0 = off
+    g_activation: Literal["relu", "tanh", "leaky_relu", "softplus"] = "relu"  # mlp only: G's hidden nonlinearity
     g_norm: Literal["auto", "none", "batch", "virtual"] = "auto"   # G's hidden-layer normalisation: batch norm, or
                                     #   virtual batch norm over a fixed reference batch (Salimans et al. 2016);
                                     #   auto = the family's own: none for mlp, batch for dcgan (as Radford et al.)

@@ -221,9 +221,45 @@ def _validate_architecture(cfg: Config) -> None:
             raise ConfigError(AUTOENCODER_CONDITIONING.format(conditioning=m.conditioning))
     elif m.d_code is not None:
         raise ConfigError("'model.d_code' is the code size of an autoencoder D; it needs model.d_type=autoencoder")
+    _validate_d_options(cfg)
     g_conditioning = G_CONDITIONING_AUTO[m.conditioning] if m.g_conditioning == "auto" else m.g_conditioning
     if m.conditioning != "none" and g_conditioning == "cbn" and m.g_norm in ("none", "virtual"):
         raise ConfigError(CBN_G_NORM.format(g_norm=m.g_norm))
+
+
+def _validate_d_options(cfg: Config) -> None:
+    """Salimans et al. 2016's D options: model.d_widths, d_input_noise, d_hidden_noise (mlp classifier D) and
+    model.d_norm (any D; not with spectral norm on D)."""
+    from ..data import POINT_DATASETS
+
+    m = cfg.model
+    for key, value in (("model.d_input_noise", m.d_input_noise), ("model.d_hidden_noise", m.d_hidden_noise)):
+        if not value >= 0:
+            raise ConfigError(f"'{key}' is the std of Gaussian noise and must be >= 0 (0 = off), got {value}")
+    if m.d_widths is not None:
+        if len(m.d_widths) == 0 or any(w < 1 for w in m.d_widths):
+            raise ConfigError(f"'model.d_widths' lists D's hidden widths, at least one, each >= 1, e.g. "
+                              f"[1000, 500, 250, 250, 250]; got {m.d_widths}")
+        if m.d_width is not None:
+            raise ConfigError(f"'model.d_widths'={m.d_widths} sets every hidden width of D; drop model.d_width="
+                              f"{m.d_width} (a uniform width) or model.d_widths")
+        if m.d_depth not in (ModelConfig().d_depth, len(m.d_widths)):
+            raise ConfigError(f"'model.d_widths' has {len(m.d_widths)} hidden layers but model.d_depth="
+                              f"{m.d_depth}: D's depth is the length of model.d_widths (drop model.d_depth)")
+    mlp_only = {"model.d_widths": m.d_widths is not None, "model.d_input_noise": m.d_input_noise > 0,
+                "model.d_hidden_noise": m.d_hidden_noise > 0}
+    used = [key for key, on in mlp_only.items() if on]
+    family = m.name if m.name != "auto" else ("mlp" if cfg.data.name in POINT_DATASETS else "dcgan")
+    if used and family != "mlp":
+        raise ConfigError(f"{', '.join(used)}: implemented for the mlp D only, and this run's model is {family} "
+                          f"(model.name={m.name}); set model.name=mlp")
+    if used and m.d_type == "autoencoder":
+        raise ConfigError(f"{', '.join(used)}: shape a classifier D; the autoencoder D (model.d_type=autoencoder) "
+                          f"takes model.d_width and model.d_depth only")
+    if m.d_norm == "weight" and m.spectral_norm in ("d", "both"):
+        raise ConfigError(f"model.d_norm=weight and model.spectral_norm={m.spectral_norm} both reparameterise D's "
+                          f"weights and do not stack: choose one (model.d_norm=none or model.spectral_norm="
+                          f"{'g' if m.spectral_norm == 'both' else 'none'})")
 
 
 def _validate_energy(cfg: Config, energy: bool) -> None:
@@ -346,7 +382,10 @@ def _validate_bigan(cfg: Config) -> None:
     for key, value, off in (("model.conditioning", m.conditioning, "none"), ("model.d_type", m.d_type, "classifier"),
                             ("model.info_head", m.info_head, False), ("model.semi_supervised", m.semi_supervised,
                                                                       False),
-                            ("loss.real_label", lo.real_label, 1.0), ("loss.fm_only", lo.fm_only, False)):
+                            ("loss.real_label", lo.real_label, 1.0), ("loss.fm_only", lo.fm_only, False),
+                            # Salimans et al.'s D options: not built into the joint D of pairs
+                            ("model.d_norm", m.d_norm, "none"), ("model.d_input_noise", m.d_input_noise, 0.0),
+                            ("model.d_hidden_noise", m.d_hidden_noise, 0.0), ("model.d_widths", m.d_widths, None)):
         if value != off:
             off_text = str(off).lower() if isinstance(off, bool) else off
             raise ConfigError(f"'{key}'={str(value).lower() if isinstance(value, bool) else value} does not combine "

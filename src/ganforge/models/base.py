@@ -14,12 +14,15 @@ from ..config.schema import ModelConfig
 from ..nn import (
     ClassProjection,
     ConditionalBatchNorm,
+    GaussianNoise,
     MinibatchDiscrimination,
     MinibatchStdDev,
     VirtualBatchNorm,
     apply_spectral_norm,
+    apply_weight_norm,
     balanced_labels,
     check_labels,
+    data_dependent_init,
     record_reference,
     spectral_norm,
 )
@@ -143,6 +146,53 @@ def record_vbn_reference(net: nn.Module, z_ref: Tensor, num_classes: int | None)
     record_reference(net, z_ref, c_ref)
 
 
+WEIGHT_NORM_V_STD = 0.1      # v's scale, Salimans et al. 2016's MNIST D (theta ~ N(0, 0.1)): sets the step on v
+
+
+def apply_d_norm_switch(cfg: ModelConfig, D: nn.Module) -> None:
+    """model.d_norm=weight: w = g v / ||v|| on every Linear/Conv weight of D, heads included (Salimans & Kingma
+    2016; ganforge.nn.weight_norm), v at Salimans et al.'s scale (``v_std`` there); g and the biases are then set
+    by `weight_norm_init_from_data`. Config validation keeps spectral norm off D then."""
+    if cfg.d_norm == "weight":
+        apply_weight_norm(D, v_std=WEIGHT_NORM_V_STD)
+
+
+WEIGHT_NORM_INIT_SIZE = 500   # images of the data-dependent init pass: Salimans et al. 2016's init_param(trainx[:500])
+
+
+def weight_norm_init_from_data(cfg: ModelConfig, D: nn.Module, dataset: Any, device: torch.device | str) -> int:
+    """model.d_norm=weight: Salimans & Kingma's data-dependent init of D's weight-normalised layers
+    (ganforge.nn.weight_norm.data_dependent_init) on the first 500 training examples (fewer if the data are
+    smaller; 500 draws of a generator seeded 0 from an infinite 2-D distribution), in order: one pass of D(x, c), so
+    every layer on the way to D's logit, the semi-supervised K-class head included, starts with unit-variance
+    pre-activations. D's Gaussian noise layers are on in that pass, as in Salimans et al.'s code (their init pass is
+    not deterministic), so the unit variance is that of signal + noise and D does not start with its noise
+    amplified; the noise comes from torch's seeded generator, everything else (BatchNorm) runs in eval mode. The
+    trainer runs it once right after building the networks (a resumed run loads the initialised weights and RNG
+    state instead), and the semi-supervised baseline does the same after the same seed, so both start from the same
+    weights. Returns the number of layers initialised."""
+    if cfg.d_norm != "weight":
+        return 0
+    if hasattr(dataset, "sample"):      # an infinite 2-D distribution: 500 draws from a generator of their own
+        n = WEIGHT_NORM_INIT_SIZE - WEIGHT_NORM_INIT_SIZE % cfg.pack
+        x, c = dataset.sample(n, torch.Generator().manual_seed(0)) / dataset.scale, None
+    else:
+        n = min(WEIGHT_NORM_INIT_SIZE, len(dataset))
+        n -= n % cfg.pack                                   # D judges packs of samples
+        x, c = dataset.batch(torch.arange(n))
+    x = x.to(device)
+    c = c.to(device) if c is not None and getattr(D, "conditioning", "none") != "none" else None
+    was_training = D.training
+    D.eval()
+    for m in D.modules():
+        if isinstance(m, GaussianNoise):
+            m.train()
+    try:
+        return data_dependent_init(D, lambda: D(x, c))
+    finally:
+        D.train(was_training)
+
+
 def apply_spectral_norm_switch(cfg: ModelConfig, G: nn.Module, D: nn.Module) -> None:
     """model.spectral_norm: W / sigma(W) on every Linear/Conv/ConvTranspose weight of D, G or both. Applied after the
     family's initialisation (the power iteration's warm-up starts from the initial weights). A projection D's class
@@ -218,6 +268,8 @@ class Discriminator(nn.Module):
         self.q: nn.Sequential | None = None                 # InfoGAN's Q(c | x) head; None = off
         self.q_split: tuple[int, int] = (0, 0)              # (K categories, m continuous) that Q predicts
         self.semi: nn.Linear | None = None                  # semi-supervised GAN's K class logits; None = off
+        self.head_noise: GaussianNoise | None = None        # Gaussian noise on h before the output layer(s), training
+                                                            #   mode only (mlp's model.d_hidden_noise); None = off
 
     def add_class_parts(self, cond: Conditioning, feature_dim: int) -> None:
         """feature_dim: the flattened size of features(x, c) per sample."""
@@ -275,6 +327,8 @@ class Discriminator(nn.Module):
         raise NotImplementedError
 
     def head(self, h: Tensor, c: Tensor | None = None) -> Tensor:
+        if self.head_noise is not None:
+            h = self.head_noise(h)      # training mode only: Salimans's noise before the output layer
         if self.semi is not None:       # semi-supervised: D(x) = Z / (Z + 1), logit log Z = logsumexp of the K logits
             return torch.logsumexp(self.semi(h.flatten(1)), dim=1)            # [N]; psi is not used
         y = self.mbstd(h) if self.mbstd is not None else h                   # [N, F + 1, ...]: + the group's std
@@ -288,7 +342,9 @@ class Discriminator(nn.Module):
 
     def classify(self, h: Tensor) -> Tensor:
         """Class logits [N, K] from features h: AC-GAN's classifier (model.conditioning=acgan) or the
-        semi-supervised D's K logits (model.semi_supervised=true)."""
+        semi-supervised D's K logits (model.semi_supervised=true); h gets the head's noise first, as in head."""
+        if self.head_noise is not None:
+            h = self.head_noise(h)
         if self.semi is not None:
             return self.semi(h.flatten(1))
         if self.classifier is None:

@@ -32,6 +32,7 @@ from .base import (
     DataSpec,
     Discriminator,
     ModelFamily,
+    apply_d_norm_switch,
     apply_spectral_norm_switch,
     check_classifier_only,
     draw_reference_z,
@@ -167,6 +168,9 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
         raise ValueError("dcgan needs image data (digits, mnist, folder); for 2-D points use model.name=mlp")
     if cfg.pack != 1:
         raise ValueError("model.pack (PacGAN) is implemented for the mlp family only")
+    if cfg.d_widths is not None or cfg.d_input_noise > 0 or cfg.d_hidden_noise > 0:
+        raise ValueError("model.d_widths, d_input_noise and d_hidden_noise are implemented for the mlp family only "
+                         "(set model.name=mlp)")
     c, h, w = spec.shape
     if h != w:
         raise ValueError(f"dcgan needs square images, got {h}x{w}")
@@ -182,6 +186,7 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
         D = DCGANDiscriminator((c, h, w), p["d_width"], cond, cfg.mbstd_group, cfg.mbdisc_kernels, cfg.mbdisc_dim)
     if cfg.d_type != "autoencoder":
         D.add_code_heads(cfg, spec)
+    apply_d_norm_switch(cfg, D)
     apply_spectral_norm_switch(cfg, G, D)
     if cfg.channels_last:
         import torch

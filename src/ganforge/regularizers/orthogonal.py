@@ -32,9 +32,12 @@ def orthogonal_penalty_matrix(W: Tensor, off_diagonal: bool = False) -> Tensor:
 
 def _raw_weight(module: nn.Module) -> Tensor:
     # A spectrally normalised layer (ganforge.nn.spectral_norm) keeps its trainable weight under parametrizations;
-    # regularise that (as BigGAN does), and do not touch `.weight`, which would run a power iteration.
+    # regularise that (as BigGAN does), and do not touch `.weight`, which would run a power iteration. A
+    # weight-normalised layer (ganforge.nn.weight_norm) keeps two tensors there, g and v; its weight g v / ||v|| is
+    # what the penalty is about, and computing it changes nothing.
     parametrizations = getattr(module, "parametrizations", None)
-    if parametrizations is not None and "weight" in parametrizations:
+    if parametrizations is not None and "weight" in parametrizations and hasattr(parametrizations["weight"],
+                                                                                 "original"):
         return parametrizations["weight"].original
     return module.weight
 

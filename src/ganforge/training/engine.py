@@ -66,7 +66,7 @@ from ..losses import ENERGY_LOSSES, LOSSES, EnergyLoss, GANLoss
 from ..losses.tricks import smooth_real_labels
 from ..metrics.toy2d import mode_quality
 from ..models import DataSpec, build_models, resolve_model_name
-from ..models.base import looks_across_the_batch
+from ..models.base import looks_across_the_batch, weight_norm_init_from_data
 from ..models.encoder import build_encoder, build_joint_discriminator
 from ..nn.conditional import balanced_labels
 from ..regularizers import HistoricalAverage, LazyRegularization, instance_noise_std
@@ -141,6 +141,8 @@ class Trainer:
         if self.bigan:
             D = build_joint_discriminator(cfg.model, self.spec, G.latent.dim)
         self.G, self.D = G.to(self.device), D.to(self.device)
+        if resume is None:   # weight norm's data-dependent init (no random draw); a resumed run loads its result
+            weight_norm_init_from_data(cfg.model, self.D, self.dataset, self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema > 0 else None
         # Lazy R1/R2 add D updates; StyleGAN2 slows D's optimiser by c = N / (N + 1) to make up for them.
         self.lazy = LazyRegularization(cfg.reg.reg_every) if cfg.reg.reg_every > 1 else None

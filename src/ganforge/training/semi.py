@@ -14,6 +14,7 @@ from ..config.schema import Config
 from ..data import BatchStream, ImageDataset, build_dataset, labelled_subset
 from ..losses import sgan_supervised_loss
 from ..models import DataSpec, build_models
+from ..models.base import weight_norm_init_from_data
 from .optim import build_optimizer
 
 
@@ -45,6 +46,7 @@ def train_labels_only(cfg: Config, steps: int, device: torch.device | str = "cpu
     torch.manual_seed(cfg.train.seed)
     _, D = build_models(cfg.model, DataSpec(dataset.kind, tuple(dataset.shape), dataset.num_classes))
     D = D.to(device)
+    weight_norm_init_from_data(cfg.model, D, dataset, device)   # as the GAN run's D (model.d_norm=weight)
     opt = build_optimizer(D.parameters(), cfg.optim, cfg.optim.d_lr)
     stream = BatchStream(subset, min(cfg.train.batch_size, len(subset)), seed=cfg.train.seed + 4, device=device)
     for _ in range(steps):
