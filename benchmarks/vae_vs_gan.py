@@ -100,10 +100,11 @@ def save_figure(rows: list[dict], path: Path) -> Path:
                      f"{r['steps']} steps, {r['seconds']:.0f} s")
             draw_scatter(ax, r["_samples"], real=r["_real"], title=title, colorbar=False, point_size=2.0)
         else:
-            grid = image_grid(r["_samples"], nrow=8)
-            ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None)
+            grid = image_grid(r["_samples"], nrow=8)                  # uint8 [H, W, C]
+            ax.imshow(grid[..., 0] if grid.shape[2] == 1 else grid, cmap="gray", vmin=0, vmax=255)
             ax.set_axis_off()
-            fid = f", FID {r['fid']:.1f}" if "fid" in r else ""
+            fid = (f", FID {r['fid']:.1f}\nprecision {r['precision']:.2f}, recall {r['recall']:.2f}" if "fid" in r
+                   else "")
             ax.set_title(f"{r['preset']}{fid}\n{r['steps']} steps, {r['seconds']:.0f} s", fontsize=9)
     fig.suptitle(f"VAE vs GAN on {rows[0]['data']}, same budget", fontsize=10)
     fig.tight_layout()
