@@ -34,6 +34,8 @@ def main() -> None:
     p.add_argument("--inpaint-lr", type=float, default=0.03)
     p.add_argument("--prior-weight", type=float, default=0.003, help="inpainting's lambda (Yeh et al.: 0.003)")
     p.add_argument("--latent-weight", type=float, default=0.0, help="inpainting's optional |eps|^2 / d term")
+    p.add_argument("--window", type=int, default=7, help="importance weighting's window (Yeh et al.: 7); 0 = "
+                   "no weighting: every known pixel counts (W = M)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--device", default="cpu")
@@ -80,6 +82,7 @@ def main() -> None:
     t0 = time.perf_counter()
     filled = inpaint(G.G, D, x, known, steps=args.inpaint_steps, lr=args.inpaint_lr, restarts=args.restarts,
                      prior_weight=args.prior_weight, latent_weight=args.latent_weight,
+                     weighting=args.window > 0, window=max(args.window, 1),
                      generator=torch.Generator().manual_seed(args.seed + 4))
     t_inp = time.perf_counter() - t0
     hole_ours = hole_mse(filled.inpainted, x, known).cpu()
@@ -93,8 +96,8 @@ def main() -> None:
     rows = {
         f"inversion ({args.restarts} restarts x {args.steps} Adam steps)": row(inv_err, t_inv),
         f"best of {args.random} random latents": row(base_err, t_base),
-        f"inpainting, {args.mask} hole (lambda {args.prior_weight}, latent {args.latent_weight})": row(hole_ours,
-                                                                                                   t_inp),
+        f"inpainting, {args.mask} hole (lambda {args.prior_weight}, latent {args.latent_weight}, window "
+        f"{args.window})": row(hole_ours, t_inp),
         "training-set mean image, same hole": row(hole_mean, None),
     }
     record = {
