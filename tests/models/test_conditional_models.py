@@ -125,7 +125,7 @@ def test_conditional_presets_follow_their_papers():
     cgan, proj, ac = build_config("cgan"), build_config("cgan-projection"), build_config("acgan")
     assert (cgan.model.conditioning, cgan.loss.name, cgan.data.name, cgan.train.batch_size) == \
         ("input", "ns", "mnist", 100)
-    assert (proj.model.conditioning, proj.model.g_conditioning, proj.loss.name) == ("projection", "auto", "hinge")
+    assert (proj.model.conditioning, proj.model.g_conditioning, proj.loss.name) == ("projection", "input", "hinge")
     assert (ac.model.conditioning, ac.loss.ac_weight, ac.loss.name, ac.optim.beta1) == ("acgan", 1.0, "ns", 0.5)
     for cfg in (cgan, proj, ac):
         validate(cfg)

@@ -417,8 +417,9 @@ COND = ["data.name=digits", "model.name=dcgan", "model.g_width=4", "model.d_widt
 def test_resume_is_bit_identical_for_conditional_runs(tiny_config, tmp_path, preset):
     """AC-GAN (its classifier head and loss) and projection D + conditional BatchNorm in G (per-class gains, shared
     running statistics): labels come with the data batches, so resume needs no new state."""
-    straight = Trainer(tiny_config(preset, "digits", *COND, "train.steps=12"), run_dir=tmp_path / "a").fit()
-    first = Trainer(tiny_config(preset, "digits", *COND, "train.steps=6"), run_dir=tmp_path / "b").fit()
+    extra = ("model.g_conditioning=cbn",) if preset == "cgan-projection" else ()
+    straight = Trainer(tiny_config(preset, "digits", *COND, *extra, "train.steps=12"), run_dir=tmp_path / "a").fit()
+    first = Trainer(tiny_config(preset, "digits", *COND, *extra, "train.steps=6"), run_dir=tmp_path / "b").fit()
     resumed = resume_trainer(first.checkpoint, ["train.steps=12"]).fit()
     _assert_same_state(load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint))
     if preset == "acgan":
@@ -432,7 +433,7 @@ COND_SWITCHES = {
     "input": ("cgan", "model.g_norm=virtual", "model.vbn_ref_size=10", "train.unroll=1"),
     "hidden": ("cgan", "model.conditioning=hidden", "model.g_norm=virtual", "model.vbn_ref_size=10",
                "reg.r1_gamma=1", "reg.reg_every=2"),
-    "projection": ("cgan-projection", "train.consensus=0.5", "loss.fm_weight=1"),
+    "projection": ("cgan-projection", "model.g_conditioning=cbn", "train.consensus=0.5", "loss.fm_weight=1"),
     "acgan": ("acgan", "model.g_norm=virtual", "model.vbn_ref_size=10", "reg.gp_weight=1", "loss.fm_weight=1"),
 }
 
