@@ -291,6 +291,18 @@ def _validate_energy(cfg: Config, energy: bool) -> None:
         raise ConfigError(f"'loss.ebgan_pt_weight' must be >= 0 (0 = no pull-away term), got {lo.ebgan_pt_weight}")
 
 
+def _switched_on(cfg: Config, keys: tuple[str, ...]) -> list[tuple[str, object, int]]:
+    """(key, value, off) for each dotted key whose value is not its off value (1 for model.pack, else 0)."""
+    found = []
+    for key in keys:
+        section, name = key.split(".")
+        value = getattr(getattr(cfg, section), name)
+        off = 1 if name == "pack" else 0
+        if value != off:
+            found.append((key, value, off))
+    return found
+
+
 # What the energy steps do not run: D's gradient penalties and weight clipping (energy_d_step), the other update
 # rules (unrolled G, consensus) and feature matching, which are written for a classifier D's logits and features.
 # Instance noise, orthogonal regularisation and historical averaging are wired (training/step.py).
@@ -300,13 +312,10 @@ ENERGY_UNWIRED = ("reg.gp_weight", "reg.r1_gamma", "reg.r2_gamma", "reg.dragan_w
 
 def _validate_energy_tricks(cfg: Config) -> None:
     """The tricks an energy loss (BEGAN, EBGAN) does not train with: a clear error instead of a silent no-op."""
-    for key in ENERGY_UNWIRED:
-        section, name = key.split(".")
-        value = getattr(getattr(cfg, section), name)
-        if value:
-            raise ConfigError(f"'{key}'={value} is not wired into the energy losses' steps (loss.name="
-                              f"{cfg.loss.name}): set it to 0. With an energy loss these work: reg.instance_noise, "
-                              f"reg.ortho_weight, reg.hist_weight, train.ema, train.n_critic")
+    for key, value, _ in _switched_on(cfg, ENERGY_UNWIRED):
+        raise ConfigError(f"'{key}'={value} is not wired into the energy losses' steps (loss.name="
+                          f"{cfg.loss.name}): set it to 0. With an energy loss these work: reg.instance_noise, "
+                          f"reg.ortho_weight, reg.hist_weight, train.ema, train.n_critic")
 
 
 # What the VAE step does not run: everything that acts on D, a second update rule, or a non-Gaussian prior.
@@ -337,13 +346,8 @@ def _validate_vae(cfg: Config) -> None:
         raise ConfigError(f"'loss.decoder_std' must be > 0, got {lo.decoder_std}")
     if lo.decoder == "bernoulli" and lo.decoder_std != default.decoder_std:
         raise ConfigError("'loss.decoder_std' is the std of the gaussian decoder; loss.decoder=bernoulli has none")
-    for key in VAE_UNWIRED:
-        section, name = key.split(".")
-        value = getattr(getattr(cfg, section), name)
-        off = 1 if name == "pack" else 0
-        if value != off:
-            raise ConfigError(f"'{key}'={value} is a GAN option that loss.name={lo.name} does not use: set it to "
-                              f"{off}")
+    for key, value, off in _switched_on(cfg, VAE_UNWIRED):
+        raise ConfigError(f"'{key}'={value} is a GAN option that loss.name={lo.name} does not use: set it to {off}")
     for key, value, off in (("model.conditioning", m.conditioning, "none"), ("model.d_type", m.d_type, "classifier"),
                             ("sampler.name", cfg.sampler.name, "direct"), ("train.n_critic", cfg.train.n_critic, 1),
                             ("loss.real_label", lo.real_label, 1.0)):
@@ -391,14 +395,10 @@ def _validate_bigan(cfg: Config) -> None:
             raise ConfigError(f"'{key}'={str(value).lower() if isinstance(value, bool) else value} does not combine "
                               f"with model.encoder={m.encoder} (BiGAN / ALI: an unconditional D of (x, z) pairs, G and "
                               f"E trained on D's loss with the pairs swapped): set {key}={off_text}")
-    for key in BIGAN_UNWIRED:
-        section, name = key.split(".")
-        value = getattr(getattr(cfg, section), name)
-        off = 1 if name == "pack" else 0
-        if value != off:
-            raise ConfigError(f"'{key}'={value} is not wired into BiGAN's steps (model.encoder={m.encoder}): set it "
-                              f"to {off}. With BiGAN these work: any logit loss, reg.clip, train.n_critic, train.ema, "
-                              f"model.spectral_norm, optim.*")
+    for key, value, off in _switched_on(cfg, BIGAN_UNWIRED):
+        raise ConfigError(f"'{key}'={value} is not wired into BiGAN's steps (model.encoder={m.encoder}): set it "
+                          f"to {off}. With BiGAN these work: any logit loss, reg.clip, train.n_critic, train.ema, "
+                          f"model.spectral_norm, optim.*")
 
 
 def _unknown(registry, name: str) -> str:
