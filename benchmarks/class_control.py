@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from _budget import checkpoint_or_train, train_under_budget  # benchmarks/_budget.py (this script's folder)
+
 CPU_SETTINGS = ["model.g_width=32", "model.d_width=32", "model.channels_last=true", "train.ema=0.999",
                 "train.ema_start=200", "train.steps=1000000", "train.log_every=100", "train.sample_every=1000",
                 "train.ckpt_every=2000", "output.tensorboard=false"]
@@ -42,11 +44,7 @@ def main() -> int:
     p.add_argument("--json", default="benchmarks/results/class_control.json")
     p.add_argument("overrides", nargs="*", help="with --train: key=value settings for the run")
     args = p.parse_args()
-    if args.checkpoint and "=" in args.checkpoint and not Path(args.checkpoint).exists():
-        args.overrides.insert(0, args.checkpoint)  # argparse gives the first key=value to the positional
-        args.checkpoint = None
-    if bool(args.checkpoint) == bool(args.train):
-        p.error("give a run/checkpoint to score, or --train PRESET (not both)")
+    checkpoint_or_train(p, args, bool(args.train))
 
     import ganforge
     from ganforge.metrics.class_control import class_control, format_class_table
@@ -54,18 +52,9 @@ def main() -> int:
 
     record: dict = {}
     if args.train:
-        from ganforge.config.presets import build_config
-
-        overrides = [*CPU_SETTINGS, f"train.max_minutes={args.minutes}", *args.overrides]
-        cfg = build_config(args.train, args.data, overrides)
-        run_dir = args.out or f"runs/bench-class-{args.train}-{cfg.data.name}"
-        t0 = time.perf_counter()
-        result = ganforge.train(cfg, run_dir=run_dir)
-        seconds = time.perf_counter() - t0
-        record["training"] = {"preset": args.train, "data": cfg.data.name, "minutes_budget": args.minutes,
-                              "seconds": round(seconds, 1), "steps": result.step, "overrides": overrides,
-                              "run_dir": str(result.run_dir)}
-        args.checkpoint = str(result.run_dir)
+        args.checkpoint, record["training"] = train_under_budget(
+            args.train, args.data, [*CPU_SETTINGS, *args.overrides], args.minutes, args.out,
+            f"runs/bench-class-{args.train}-{{data}}")
 
     G = ganforge.load(args.checkpoint, use_ema=not args.no_ema, device=args.device)
     if G.num_classes is None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
+
+from _budget import checkpoint_or_train, train_under_budget  # benchmarks/_budget.py (this script's folder)
 
 CPU_SETTINGS = ["train.log_every=100", "train.sample_every=1000", "train.ckpt_every=2000", "train.steps=1000000",
                 "output.tensorboard=false"]
@@ -39,11 +40,7 @@ def main() -> int:
     p.add_argument("--json", default="benchmarks/results/infogan_purity.json")
     p.add_argument("overrides", nargs="*", help="with --train: key=value settings for the run")
     args = p.parse_args()
-    if args.checkpoint and "=" in args.checkpoint and not Path(args.checkpoint).exists():
-        args.overrides.insert(0, args.checkpoint)  # argparse gives the first key=value to the positional
-        args.checkpoint = None
-    if bool(args.checkpoint) == bool(args.train):
-        p.error("give a run/checkpoint to score, or --train (not both)")
+    checkpoint_or_train(p, args, args.train)
 
     import ganforge
     from ganforge.metrics.code_purity import code_purity
@@ -51,18 +48,9 @@ def main() -> int:
 
     record: dict = {}
     if args.train:
-        from ganforge.config.presets import build_config
-
-        overrides = [*CPU_SETTINGS, f"train.max_minutes={args.minutes}", f"train.device={args.device}",
-                     *args.overrides]
-        cfg = build_config("infogan", args.data, overrides)
-        run_dir = args.out or f"runs/bench-infogan-{cfg.data.name}"
-        t0 = time.perf_counter()
-        result = ganforge.train(cfg, run_dir=run_dir)
-        record["training"] = {"preset": "infogan", "data": cfg.data.name, "minutes_budget": args.minutes,
-                              "seconds": round(time.perf_counter() - t0, 1), "steps": result.step,
-                              "overrides": overrides, "run_dir": str(result.run_dir)}
-        args.checkpoint = str(result.run_dir)
+        args.checkpoint, record["training"] = train_under_budget(
+            "infogan", args.data, [*CPU_SETTINGS, f"train.device={args.device}", *args.overrides], args.minutes,
+            args.out, "runs/bench-infogan-{data}")
 
     G = ganforge.load(args.checkpoint, device=args.device)
     if not G.latent.categories:
