@@ -43,7 +43,7 @@ def main() -> int:
     p.add_argument("--no-ema", action="store_true", help="score G instead of G_ema")
     p.add_argument("--json", default="benchmarks/results/class_control.json")
     p.add_argument("overrides", nargs="*", help="with --train: key=value settings for the run")
-    args = p.parse_args()
+    args = p.parse_intermixed_args()   # key=value overrides may come before or after options
     checkpoint_or_train(p, args, bool(args.train))
 
     import ganforge

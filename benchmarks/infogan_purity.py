@@ -39,7 +39,7 @@ def main() -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--json", default="benchmarks/results/infogan_purity.json")
     p.add_argument("overrides", nargs="*", help="with --train: key=value settings for the run")
-    args = p.parse_args()
+    args = p.parse_intermixed_args()   # key=value overrides may come before or after options
     checkpoint_or_train(p, args, args.train)
 
     import ganforge

@@ -155,7 +155,7 @@ def main() -> None:
     p.add_argument("--figure", default="docs/figures/minimax_vs_ns.png")
     p.add_argument("--out", default="benchmarks/results/minimax_vs_ns.json")
     p.add_argument("overrides", nargs="*", help="key=value overrides for both runs, applied last")
-    args = p.parse_args()
+    args = p.parse_intermixed_args()   # key=value overrides may come before or after options
 
     overrides = [*(PAPER_SGD if args.optimizer == "sgd" else []), f"train.n_critic={args.n_critic}", *args.overrides]
     runs = []

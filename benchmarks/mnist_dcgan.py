@@ -32,7 +32,7 @@ def main() -> None:
     p.add_argument("--n-eval", type=int, default=10000)
     p.add_argument("--json", default="benchmarks/results/mnist_dcgan.json")
     p.add_argument("overrides", nargs="*")
-    args = p.parse_args()
+    args = p.parse_intermixed_args()   # key=value overrides may come before or after options
 
     import ganforge
     from ganforge.config.presets import build_config

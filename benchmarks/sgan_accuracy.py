@@ -21,7 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-CPU_SETTINGS = ["train.log_every=100", "train.sample_every=1000", "train.ckpt_every=2000", "output.tensorboard=false"]
+CPU_SETTINGS = ["train.log_every=100", "train.sample_every=1000", "train.ckpt_every=2000", "train.eval_every=1000",
+                "output.tensorboard=false"]
 BAR_ERROR = 0.05
 
 
@@ -34,7 +35,7 @@ def main() -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--json", default="benchmarks/results/sgan_accuracy.json")
     p.add_argument("overrides", nargs="*", help="key=value settings for the run (and the baseline's D)")
-    args = p.parse_args()
+    args = p.parse_intermixed_args()   # key=value overrides may come before or after options
 
     import torch
 
@@ -56,6 +57,9 @@ def main() -> int:
     gan_seconds = time.perf_counter() - t0
     d_updates = result.step * cfg.train.n_critic
     gan_acc = classifier_accuracy(trainer.D, test_images, test_labels)
+    # D's held-out accuracy along the run (the engine logs semi/test_acc every train.eval_every steps)
+    records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    curve = [(r["step"], r["semi/test_acc"]) for r in records if "semi/test_acc" in r]
 
     t0 = time.perf_counter()
     baseline = train_labels_only(cfg, d_updates, device=trainer.device)
@@ -71,11 +75,13 @@ def main() -> int:
     print(f"{'classifier':<42} {'test acc':>9} {'error':>7} {'seconds':>8}")
     for name, acc, seconds in rows:
         print(f"{name:<42} {acc:>9.2%} {1 - acc:>7.2%} {seconds:>8.0f}")
+    if curve:
+        print("D's test accuracy along the run: " + ", ".join(f"{step}: {acc:.2%}" for step, acc in curve))
     verdict = "not judged (other data or labels)" if passed is None else "PASS" if passed else "FAIL"
     print(f"bar (MNIST, 100 labels): sgan error < {BAR_ERROR:.0%}: {verdict}")
     record = {"data": cfg.data.name, "labels": n_labels, "test_images": len(test_labels), "d_updates": d_updates,
               "steps": result.step, "run_dir": str(result.run_dir), "overrides": overrides,
-              "sgan_test_accuracy": gan_acc, "labels_only_test_accuracy": base_acc,
+              "sgan_test_accuracy": gan_acc, "sgan_test_accuracy_curve": curve, "labels_only_test_accuracy": base_acc,
               "sgan_seconds": round(gan_seconds, 1), "labels_only_seconds": round(base_seconds, 1),
               "bar_error": BAR_ERROR, "passes_bar": passed, "torch": torch.__version__}
     out = Path(args.json)

@@ -104,7 +104,7 @@ def main() -> None:
     p.add_argument("--jobs", type=int, default=2, help="runs in parallel (one thread each)")
     p.add_argument("--out", default="benchmarks/results/toy2d.json")
     p.add_argument("overrides", nargs="*", help="key=value applied to every run")
-    args = p.parse_args()
+    args = p.parse_intermixed_args()   # key=value overrides may come before or after options
     from ganforge.config.presets import DEFAULT_PRESET
 
     presets = args.presets.split(",") if args.presets else [DEFAULT_PRESET]

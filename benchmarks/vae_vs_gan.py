@@ -123,7 +123,7 @@ def main() -> None:
     p.add_argument("--figure", default="docs/figures/vae_vs_gan.png")
     p.add_argument("--keep", type=Path, help="keep each run as KEEP/<preset> (default: temporary directories)")
     p.add_argument("overrides", nargs="*", help="key=value applied to every run")
-    args = p.parse_args()
+    args = p.parse_intermixed_args()   # key=value overrides may come before or after options
     from ganforge.data import POINT_DATASETS
 
     points = args.data in POINT_DATASETS

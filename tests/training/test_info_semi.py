@@ -142,3 +142,28 @@ def test_trainer_runs_weight_norms_data_dependent_init_before_the_first_step(tin
         noisy = torch.stack([D.net[1](x + 0.6 * torch.randn_like(x)) for _ in range(20)])   # [20, 500, 12]
     assert (clean.std(0) < 0.95).all()
     assert (noisy.std(1).mean(0) - 1).abs().max() < 0.1
+
+
+def test_semi_supervised_runs_log_ds_held_out_accuracy_at_each_evaluation(tiny_config, tmp_path):
+    """semi/test_acc is D's argmax accuracy on the held-out digits (360 images the labelled subset never holds),
+    logged every train.eval_every steps and at the end; the last value is that of the final D."""
+    from ganforge.metrics.classifier import load_split
+    from ganforge.training.semi import classifier_accuracy
+
+    cfg = tiny_config("sgan", "digits", *SMALL, "model.name=mlp", "model.d_width=null", "model.d_widths=[32, 16]",
+                      "data.labels_per_class=10", "train.steps=30", "train.eval_every=10")
+    trainer = Trainer(cfg, run_dir=tmp_path / "run")
+    result = trainer.fit()
+    records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
+    logged = [(r["step"], r["semi/test_acc"]) for r in records if "semi/test_acc" in r]
+    assert [step for step, _ in logged] == [10, 20, 30]
+    images, labels = load_split("digits", "test")
+    assert len(labels) == 360
+    assert logged[-1][1] == pytest.approx(classifier_accuracy(trainer.D, images, labels))
+    assert result.metrics["semi/test_acc"] == logged[-1][1]
+
+
+def test_other_runs_log_no_semi_supervised_accuracy(tiny_config, tmp_path):
+    result = Trainer(tiny_config("acgan", "digits", *SMALL, "train.steps=4", "train.eval_every=2"),
+                     run_dir=tmp_path / "run").fit()
+    assert "semi/test_acc" not in result.metrics

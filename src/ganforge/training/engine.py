@@ -76,6 +76,7 @@ from .bigan import bigan_d_step, bigan_ge_step, reconstruction_errors
 from .consensus import consensus_step
 from .ema import ema_copy, ema_update
 from .optim import build_optimizer, lr_factor, set_lr
+from .semi import classifier_accuracy
 from .step import d_reg_step, d_step, energy_d_step, energy_g_step, g_step
 from .vae import reconstruct, vae_step, vaegan_step
 
@@ -435,6 +436,7 @@ class Trainer:
             _truncate_jsonl(self.run_dir / "metrics.jsonl", self.step)
         if self.evaluator is not None:
             self.evaluator.setup(self)
+        semi_test = self._semi_test_split()
         logger = RunLogger(self.run_dir, tensorboard=cfg.output.tensorboard, append=resumed)
         n_params = sum(p.numel() for p in self.G.parameters()), sum(p.numel() for p in self.D.parameters())
         print(f"ganforge {__version__}: preset {cfg.preset}, data {self.data['name']} {list(self.spec.shape)}, "
@@ -479,6 +481,8 @@ class Trainer:
                             scalars.update(self.evaluator(self))
                         if self.E is not None:
                             scalars.update(self.reconstruction_metrics())
+                        if semi_test is not None:          # the semi-supervised D as a classifier, held out
+                            scalars["semi/test_acc"] = classifier_accuracy(self.D, *semi_test)
                     logger.log(self.step, scalars)
                     progress.set_postfix({k.split("/")[-1] if k.startswith("loss/") else k: f"{v:.3g}"
                                           for k, v in scalars.items() if k.startswith(("loss/", "toy/m", "toy/hq"))})
@@ -506,6 +510,16 @@ class Trainer:
         path = self.save()
         self.finish(metrics)
         return RunResult(self.run_dir, path, self.step, metrics)
+
+    def _semi_test_split(self) -> tuple[Tensor, Tensor] | None:
+        """A semi-supervised run's held-out split (uint8 images, labels), on which D's accuracy as a classifier is
+        logged as semi/test_acc at every evaluation (train.eval_every, and at the end): MNIST's test set, digits'
+        held-out 360 (ganforge.metrics.classifier.load_split). None for other runs and other data."""
+        from ..metrics.classifier import CLASSIFIER_DATASETS, load_split
+
+        if not self.cfg.model.semi_supervised or self.data["name"] not in CLASSIFIER_DATASETS:
+            return None
+        return load_split(self.data["name"], "test", self.cfg.data.root)
 
     def train_step(self) -> dict[str, Tensor]:
         """One generator step: n_critic D updates, one G update, the EMA (or, with train.consensus, one
