@@ -167,3 +167,48 @@ def test_other_runs_log_no_semi_supervised_accuracy(tiny_config, tmp_path):
     result = Trainer(tiny_config("acgan", "digits", *SMALL, "train.steps=4", "train.eval_every=2"),
                      run_dir=tmp_path / "run").fit()
     assert "semi/test_acc" not in result.metrics
+
+
+SGAN_DIGITS = [*SMALL, "model.name=mlp", "model.d_width=null", "model.d_widths=[32, 16]", "data.labels_per_class=10"]
+
+
+def test_d_ema_is_the_exponential_average_of_ds_weights(tiny_config, tmp_path):
+    """train.d_ema = a: after one G step D_ema = a D_0 + (1 - a) D_1, parameter by parameter (D_0 the initial
+    weights, after weight norm's data-dependent init); BatchNorm-free D, so there are no buffers to copy."""
+    trainer = Trainer(tiny_config("sgan", "digits", *SGAN_DIGITS, "train.steps=1", "train.d_ema=0.25"),
+                      run_dir=tmp_path / "run")
+    before = {k: v.clone() for k, v in trainer.D.named_parameters()}
+    assert all(torch.equal(p, before[k]) for k, p in trainer.D_ema.named_parameters())   # starts as D
+    trainer.fit()
+    after = dict(trainer.D.named_parameters())
+    moved = 0
+    for k, p in trainer.D_ema.named_parameters():
+        torch.testing.assert_close(p, 0.25 * before[k] + 0.75 * after[k], rtol=0, atol=1e-6)
+        moved += not torch.equal(before[k], after[k])
+    assert moved > 0
+
+
+def test_d_ema_is_checkpointed_resumed_exactly_and_scored(tiny_config, tmp_path):
+    from ganforge.metrics.classifier import load_split
+    from ganforge.training.semi import classifier_accuracy
+
+    over = [*SGAN_DIGITS, "train.d_ema=0.9", "train.eval_every=4", "optim.lr_decay=none"]  # decay depends on steps
+    straight_trainer = Trainer(tiny_config("sgan", "digits", *over, "train.steps=8"), run_dir=tmp_path / "a")
+    straight = straight_trainer.fit()
+    first = Trainer(tiny_config("sgan", "digits", *over, "train.steps=4"), run_dir=tmp_path / "b").fit()
+    resumed = resume_trainer(first.run_dir, ["train.steps=8"]).fit()
+    a, b = load_checkpoint(straight.checkpoint), load_checkpoint(resumed.checkpoint)
+    assert a["D_ema"] is not None and a["D_ema"].keys() == b["D_ema"].keys()
+    assert all(torch.equal(a["D_ema"][k], b["D_ema"][k]) for k in a["D_ema"])
+    images, labels = load_split("digits", "test")
+    assert straight.metrics["semi/test_acc_ema"] == pytest.approx(
+        classifier_accuracy(straight_trainer.D_ema, images, labels))
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["train.d_ema=1"], r"'train.d_ema' must be in \[0, 1\)"),
+    (["model.semi_supervised=false", "train.d_ema=0.99"], "only a semi-supervised run"),
+])
+def test_d_ema_config_errors(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        validate(build_config("sgan", "digits", overrides))

@@ -2,9 +2,9 @@
 
 Layout (``FORMAT`` / ``VERSION`` identify it):
     format, version, ganforge_version, step, config (nested dict), data (DataSpec dict + scale/modes/std),
-    G, D, G_ema (state dicts), opt_G, opt_D (optimiser state dicts), hist_G, hist_D (historical weight averages or
-    None), loss_state (an energy loss's state: BEGAN's k_t; {} otherwise; absent in older checkpoints, which had no
-    such loss), rng (torch CPU/CUDA, noise, data stream)
+    G, D, G_ema, D_ema (state dicts; D_ema absent in older checkpoints), opt_G, opt_D (optimiser state dicts),
+    hist_G, hist_D (historical weight averages or None), loss_state (an energy loss's state: BEGAN's k_t; {}
+    otherwise; absent in older checkpoints, which had no such loss), rng (torch CPU/CUDA, noise, data stream)
 Only tensors, numbers, strings, lists, dicts and None are stored, so ``torch.load(weights_only=True)`` reads it:
 a checkpoint from a stranger cannot run code on your machine.
 """

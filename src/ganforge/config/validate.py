@@ -45,6 +45,11 @@ def validate(cfg: Config) -> Config:
     _validate_sampler(cfg)
     if not 0 <= t.ema < 1:
         raise ConfigError(f"'train.ema' must be in [0, 1) (0 disables), got {t.ema}")
+    if not 0 <= t.d_ema < 1:
+        raise ConfigError(f"'train.d_ema' must be in [0, 1) (0 disables), got {t.d_ema}")
+    if t.d_ema > 0 and not cfg.model.semi_supervised:
+        raise ConfigError("'train.d_ema' averages D's weights to score D as a classifier, which only a semi-"
+                          "supervised run does (model.semi_supervised=true); for G's weights use train.ema")
     for key, value in (("optim.beta1", o.beta1), ("optim.beta2", o.beta2)):
         if not 0 <= value < 1:
             raise ConfigError(f"'{key}' must be in [0, 1), got {value}")

@@ -145,6 +145,8 @@ class Trainer:
         if resume is None:   # weight norm's data-dependent init (no random draw); a resumed run loads its result
             weight_norm_init_from_data(cfg.model, self.D, self.dataset, self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if t.ema > 0 else None
+        # train.d_ema: the running average of D's weights a semi-supervised run is scored with (after the init above)
+        self.D_ema = copy.deepcopy(self.D).eval().requires_grad_(False) if t.d_ema > 0 else None
         # Lazy R1/R2 add D updates; StyleGAN2 slows D's optimiser by c = N / (N + 1) to make up for them.
         self.lazy = LazyRegularization(cfg.reg.reg_every) if cfg.reg.reg_every > 1 else None
         self.d_lr, d_betas = cfg.optim.d_lr, (cfg.optim.beta1, cfg.optim.beta2)
@@ -237,6 +239,7 @@ class Trainer:
             "G": self.G.state_dict(),
             "D": self.D.state_dict(),
             "G_ema": self.G_ema.state_dict() if self.G_ema is not None else None,
+            "D_ema": self.D_ema.state_dict() if self.D_ema is not None else None,
             "opt_G": self.opt_G.state_dict(),
             "opt_D": self.opt_D.state_dict(),
             "E": self.E.state_dict() if self.E is not None else None,             # the VAE's encoder
@@ -254,6 +257,8 @@ class Trainer:
         self.D.load_state_dict(state["D"])
         if self.G_ema is not None:
             self.G_ema.load_state_dict(state["G_ema"] if state.get("G_ema") is not None else state["G"])
+        if self.D_ema is not None:   # a checkpoint from before train.d_ema was switched on: start from D
+            self.D_ema.load_state_dict(state["D_ema"] if state.get("D_ema") is not None else state["D"])
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
         if self.E is not None and self.opt_E is not None:
@@ -483,6 +488,8 @@ class Trainer:
                             scalars.update(self.reconstruction_metrics())
                         if semi_test is not None:          # the semi-supervised D as a classifier, held out
                             scalars["semi/test_acc"] = classifier_accuracy(self.D, *semi_test)
+                            if self.D_ema is not None:
+                                scalars["semi/test_acc_ema"] = classifier_accuracy(self.D_ema, *semi_test)
                     logger.log(self.step, scalars)
                     progress.set_postfix({k.split("/")[-1] if k.startswith("loss/") else k: f"{v:.3g}"
                                           for k, v in scalars.items() if k.startswith(("loss/", "toy/m", "toy/hq"))})
@@ -513,7 +520,8 @@ class Trainer:
 
     def _semi_test_split(self) -> tuple[Tensor, Tensor] | None:
         """A semi-supervised run's held-out split (uint8 images, labels), on which D's accuracy as a classifier is
-        logged as semi/test_acc at every evaluation (train.eval_every, and at the end): MNIST's test set, digits'
+        logged as semi/test_acc (and D_ema's as semi/test_acc_ema, with train.d_ema) at every evaluation
+        (train.eval_every, and at the end): MNIST's test set, digits'
         held-out 360 (ganforge.metrics.classifier.load_split). None for other runs and other data."""
         from ..metrics.classifier import CLASSIFIER_DATASETS, load_split
 
@@ -591,6 +599,8 @@ class Trainer:
                                 history=self.hist_G, ac_weight=self.ac_weight, info_weight=self.info_weight))
         if self.hist_G is not None:
             self.hist_G.update(self.G)
+        if self.D_ema is not None:
+            ema_update(self.D_ema, self.D, t.d_ema)
         if self.G_ema is not None:
             if self.step >= t.ema_start:
                 ema_update(self.G_ema, self.G, t.ema)
