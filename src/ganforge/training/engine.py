@@ -6,7 +6,7 @@ run needs around them: seeding, devices, EMA, logging, samples, metrics, checkpo
                   [every reg_every D updates: lazy R1/R2 update];  [historical average of D]
         z ~ p(z);  G update (+ penalties; against D unrolled when train.unroll);  [historical average of G]
         (or, with train.consensus: one simultaneous update of G and D)
-        (BEGAN: k_t update);  G_ema <- EMA(G)
+        (BEGAN: k_t update);  [D_ema <- EMA(D), train.d_ema];  G_ema <- EMA(G)
         every N steps: scalars, samples, 2-D metrics, checkpoint
 
 p(z) is G's latent prior (G.latent: N(0, I), with a one-hot part when model.z_categories > 0).
@@ -521,8 +521,8 @@ class Trainer:
     def _semi_test_split(self) -> tuple[Tensor, Tensor] | None:
         """A semi-supervised run's held-out split (uint8 images, labels), on which D's accuracy as a classifier is
         logged as semi/test_acc (and D_ema's as semi/test_acc_ema, with train.d_ema) at every evaluation
-        (train.eval_every, and at the end): MNIST's test set, digits'
-        held-out 360 (ganforge.metrics.classifier.load_split). None for other runs and other data."""
+        (train.eval_every, and at the end): MNIST's test set, digits' held-out 360
+        (ganforge.metrics.classifier.load_split). None for other runs and other data."""
         from ..metrics.classifier import CLASSIFIER_DATASETS, load_split
 
         if not self.cfg.model.semi_supervised or self.data["name"] not in CLASSIFIER_DATASETS:
