@@ -172,20 +172,32 @@ def test_other_runs_log_no_semi_supervised_accuracy(tiny_config, tmp_path):
 SGAN_DIGITS = [*SMALL, "model.name=mlp", "model.d_width=null", "model.d_widths=[32, 16]", "data.labels_per_class=10"]
 
 
-def test_d_ema_is_the_exponential_average_of_ds_weights(tiny_config, tmp_path):
-    """train.d_ema = a: after one G step D_ema = a D_0 + (1 - a) D_1, parameter by parameter (D_0 the initial
-    weights, after weight norm's data-dependent init); BatchNorm-free D, so there are no buffers to copy."""
-    trainer = Trainer(tiny_config("sgan", "digits", *SGAN_DIGITS, "train.steps=1", "train.d_ema=0.25"),
+def test_d_ema_is_the_decay_weighted_mean_of_ds_iterates(tiny_config, tmp_path):
+    """train.d_ema = a, bias-corrected: after t G steps D_ema = sum_i a^(t-i) D_i / sum_i a^(t-i) over the iterates
+    D_1..D_t, written out here for t = 3, with no share of the initial weights D_0 (Salimans et al. average from
+    zeros and rescale: the same mean)."""
+    a = 0.6
+    trainer = Trainer(tiny_config("sgan", "digits", *SGAN_DIGITS, "train.steps=3", f"train.d_ema={a}"),
                       run_dir=tmp_path / "run")
-    before = {k: v.clone() for k, v in trainer.D.named_parameters()}
-    assert all(torch.equal(p, before[k]) for k, p in trainer.D_ema.named_parameters())   # starts as D
-    trainer.fit()
-    after = dict(trainer.D.named_parameters())
-    moved = 0
+    iterates = []
+    for _ in range(3):
+        trainer.train_step()
+        iterates.append({k: v.detach().clone() for k, v in trainer.D.named_parameters()})
+    weights = [a ** 2, a, 1.0]
     for k, p in trainer.D_ema.named_parameters():
-        torch.testing.assert_close(p, 0.25 * before[k] + 0.75 * after[k], rtol=0, atol=1e-6)
-        moved += not torch.equal(before[k], after[k])
-    assert moved > 0
+        want = sum(w * it[k] for w, it in zip(weights, iterates)) / sum(weights)
+        torch.testing.assert_close(p, want, rtol=0, atol=1e-6)
+    assert any(not torch.equal(iterates[0][k], iterates[2][k]) for k in iterates[0])
+
+
+def test_debiased_decay_leaves_nothing_to_the_start():
+    from ganforge.training.ema import debiased_decay
+
+    assert debiased_decay(0.9999, 1) == 0.0                     # A_1 = theta_1
+    assert debiased_decay(0.5, 2) == pytest.approx(1 / 3)       # (theta_1 / 2 + theta_2) / (3 / 2)
+    assert debiased_decay(0.9, 10_000) == pytest.approx(0.9)    # the plain EMA once decay^t is negligible
+    with pytest.raises(ValueError, match="first update is t = 1"):
+        debiased_decay(0.9, 0)
 
 
 def test_d_ema_is_checkpointed_resumed_exactly_and_scored(tiny_config, tmp_path):

@@ -157,8 +157,8 @@ class TrainConfig:
                                     #   loss + gamma/2 ||v||^2, v = both players' gradients; gamma, 0 = off
     ema: float = 0.0                # decay of the EMA copy of G's weights (G_ema); 0 disables
     ema_start: int = 0              # G step from which G_ema starts averaging (before it, G_ema copies G)
-    d_ema: float = 0.0              # decay of an EMA copy of D's weights (D_ema), updated every G step, that a
-                                    #   semi-supervised run is scored with (Salimans et al. 2016's test-time
+    d_ema: float = 0.0              # decay of a bias-corrected EMA of D's weights (D_ema), updated every G step,
+                                    #   that a semi-supervised run is scored with (Salimans et al. 2016's test-time
                                     #   average of D); 0 disables
     seed: int = 0
     device: str = "auto"            # auto (cuda when available), cpu, cuda, cuda:1, ...

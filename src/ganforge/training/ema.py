@@ -21,3 +21,18 @@ def ema_update(G_ema: nn.Module, G: nn.Module, decay: float) -> None:
 def ema_copy(G_ema: nn.Module, G: nn.Module) -> None:
     """G_ema <- G (before averaging starts)."""
     G_ema.load_state_dict(G.state_dict())
+
+
+def debiased_decay(decay: float, t: int) -> float:
+    """The weight of the old average at update t >= 1 of a bias-corrected EMA (Adam's correction, Kingma & Ba 2015):
+
+        A_t = beta_t A_{t-1} + (1 - beta_t) theta_t,   beta_t = decay (1 - decay^(t-1)) / (1 - decay^t)
+
+    makes A_t = sum_i decay^(t-i) theta_i / sum_i decay^(t-i), the decay-weighted mean of theta_1..theta_t with no
+    share left to the starting point (beta_1 = 0: A_1 = theta_1). Salimans et al. 2016 average D from zeros, and a
+    zero start scaled by (1 - decay^t) is the same average; a plain EMA started from the initial weights instead keeps
+    decay^t of them, 45% after 8,000 steps at decay 0.9999."""
+    if t < 1:
+        raise ValueError(f"the first update is t = 1, got {t}")
+    return decay * (1 - decay ** (t - 1)) / (1 - decay ** t)
+

@@ -74,7 +74,7 @@ from ..sampling import RatioCritic, RejectionSampler, fit_rejection_sampler
 from ..tracking import RunLogger, read_jsonl
 from .bigan import bigan_d_step, bigan_ge_step, reconstruction_errors
 from .consensus import consensus_step
-from .ema import ema_copy, ema_update
+from .ema import debiased_decay, ema_copy, ema_update
 from .optim import build_optimizer, lr_factor, set_lr
 from .semi import classifier_accuracy
 from .step import d_reg_step, d_step, energy_d_step, energy_g_step, g_step
@@ -599,8 +599,8 @@ class Trainer:
                                 history=self.hist_G, ac_weight=self.ac_weight, info_weight=self.info_weight))
         if self.hist_G is not None:
             self.hist_G.update(self.G)
-        if self.D_ema is not None:
-            ema_update(self.D_ema, self.D, t.d_ema)
+        if self.D_ema is not None:   # bias-corrected: the average of D's iterates 1..step+1, none of the init
+            ema_update(self.D_ema, self.D, debiased_decay(t.d_ema, self.step + 1))
         if self.G_ema is not None:
             if self.step >= t.ema_start:
                 ema_update(self.G_ema, self.G, t.ema)
