@@ -41,6 +41,7 @@ def main() -> int:
 
     from ganforge.config.presets import build_config
     from ganforge.metrics.classifier import load_split
+    from ganforge.tracking import read_jsonl
     from ganforge.training.engine import Trainer
     from ganforge.training.semi import classifier_accuracy, train_labels_only
 
@@ -56,11 +57,11 @@ def main() -> int:
     result = trainer.fit()
     gan_seconds = time.perf_counter() - t0
     d_updates = result.step * cfg.train.n_critic
-    gan_acc = classifier_accuracy(trainer.D, test_images, test_labels)
-    ema_acc = classifier_accuracy(trainer.D_ema, test_images, test_labels) if trainer.D_ema is not None else None
-    # D's held-out accuracy along the run (the engine logs semi/test_acc every train.eval_every steps)
-    records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
-    curve = [(r["step"], r["semi/test_acc"]) for r in records if "semi/test_acc" in r]
+    # The engine scores D (and D_ema) on this same test split at every evaluation and at the end (semi/test_acc)
+    gan_acc = result.metrics["semi/test_acc"]
+    ema_acc = result.metrics.get("semi/test_acc_ema")
+    curve = [(r["step"], r["semi/test_acc"]) for r in read_jsonl(result.run_dir / "metrics.jsonl")
+             if "semi/test_acc" in r]
 
     t0 = time.perf_counter()
     baseline = train_labels_only(cfg, d_updates, device=trainer.device)

@@ -20,6 +20,8 @@ from .test_engine import _assert_same_state
 
 SMALL = ["model.name=dcgan", "model.g_width=4", "model.d_width=4", "train.batch_size=32", "model.z_dim=6"]
 INFO = [*SMALL, "model.z_categories=10", "model.z_continuous=2"]
+# the sgan preset's D (weight norm, noise) at digits size, 10 labels per class
+SGAN_DIGITS = [*SMALL, "model.name=mlp", "model.d_width=null", "model.d_widths=[32, 16]", "data.labels_per_class=10"]
 
 
 def test_mi_term_reaches_g_and_q_only_not_ds_real_fake_output():
@@ -150,8 +152,7 @@ def test_semi_supervised_runs_log_ds_held_out_accuracy_at_each_evaluation(tiny_c
     from ganforge.metrics.classifier import load_split
     from ganforge.training.semi import classifier_accuracy
 
-    cfg = tiny_config("sgan", "digits", *SMALL, "model.name=mlp", "model.d_width=null", "model.d_widths=[32, 16]",
-                      "data.labels_per_class=10", "train.steps=30", "train.eval_every=10")
+    cfg = tiny_config("sgan", "digits", *SGAN_DIGITS, "train.steps=30", "train.eval_every=10")
     trainer = Trainer(cfg, run_dir=tmp_path / "run")
     result = trainer.fit()
     records = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
@@ -167,9 +168,6 @@ def test_other_runs_log_no_semi_supervised_accuracy(tiny_config, tmp_path):
     result = Trainer(tiny_config("acgan", "digits", *SMALL, "train.steps=4", "train.eval_every=2"),
                      run_dir=tmp_path / "run").fit()
     assert "semi/test_acc" not in result.metrics
-
-
-SGAN_DIGITS = [*SMALL, "model.name=mlp", "model.d_width=null", "model.d_widths=[32, 16]", "data.labels_per_class=10"]
 
 
 def test_d_ema_is_the_decay_weighted_mean_of_ds_iterates(tiny_config, tmp_path):

@@ -35,4 +35,3 @@ def debiased_decay(decay: float, t: int) -> float:
     if t < 1:
         raise ValueError(f"the first update is t = 1, got {t}")
     return decay * (1 - decay ** (t - 1)) / (1 - decay ** t)
-
