@@ -58,7 +58,7 @@ def test_auto_picks_family_by_data():
     assert "DCGAN" in type(G).__name__
     G, _ = build_models(ModelConfig(), DataSpec("points", (2,)))
     assert "MLP" in type(G).__name__
-    assert set(MODELS.names()) >= {"mlp", "dcgan"}
+    assert set(MODELS.names()) >= {"mlp", "dcgan", "infogan"}
 
 
 def test_init_is_seeded():
@@ -104,7 +104,8 @@ def test_pack_must_divide_the_batch():
 
 
 @pytest.mark.parametrize("name, spec", [("mlp", DataSpec("points", (2,))), ("mlp", DataSpec("images", (1, 8, 8))),
-                                        ("dcgan", DataSpec("images", (1, 16, 16)))])
+                                        ("dcgan", DataSpec("images", (1, 16, 16))),
+                                        ("infogan", DataSpec("images", (1, 16, 16)))])
 def test_discriminator_is_head_of_features(name, spec):
     """D(x) == D.head(D.features(x)): tricks read D's features without a second forward."""
     torch.manual_seed(0)

@@ -24,10 +24,11 @@ INFO = [*SMALL, "model.z_categories=10", "model.z_continuous=2"]
 SGAN_DIGITS = [*SMALL, "model.name=mlp", "model.d_width=null", "model.d_widths=[32, 16]", "data.labels_per_class=10"]
 
 
-def test_mi_term_reaches_g_and_q_only_not_ds_real_fake_output():
+@pytest.mark.parametrize("family", ["dcgan", "infogan"])
+def test_mi_term_reaches_g_and_q_only_not_ds_real_fake_output(family):
     """-L_I reads D.features of G(z) through Q: G, Q and the shared trunk get gradients; psi, D's real/fake output
     layer, gets none (its gradient stays None)."""
-    cfg = build_config("infogan", "digits", INFO)
+    cfg = build_config("infogan", "digits", [*INFO, f"model.name={family}"])
     torch.manual_seed(0)
     G, D = build_models(cfg.model, DataSpec("images", (1, 8, 8), 10))
     z = G.latent.sample(16, torch.Generator().manual_seed(1))
@@ -88,6 +89,7 @@ def test_resume_is_bit_identical_for_infogan_and_sgan(tiny_config, tmp_path, cas
     (["loss.info_weight=1"], "needs model.info_head=true"),
     (["model.info_head=true", "model.z_continuous=2", "loss.info_weight=0"], "'loss.info_weight' must be > 0"),
     (["model.z_continuous=-1"], "'model.z_continuous' must be >= 0"),
+    (["model.info_head=true", "model.z_categories=10", "model.pack=2"], "does not combine with model.info_head"),
     (["model.semi_supervised=true"], "needs a labelled subset: set data.labels_per_class"),
     (["data.labels_per_class=10"], "set model.semi_supervised=true"),
     (["model.semi_supervised=true", "data.labels_per_class=10", "loss.name=hinge"], "needs loss.name=ns"),

@@ -166,6 +166,9 @@ def _validate_info_and_semi(cfg: Config) -> None:
         if cfg.train.consensus > 0:
             raise ConfigError("train.consensus does not include InfoGAN's mutual-information term in its gradient "
                               "field; use train.consensus=0 with model.info_head=true")
+        if m.pack != 1:
+            raise ConfigError(f"model.pack={m.pack} (PacGAN) does not combine with model.info_head=true: D's features "
+                              f"describe a pack, and Q must read each sample's codes from its own features")
     if n < 0:
         raise ConfigError(f"'data.labels_per_class' must be >= 0 (0 = off), got {n}")
     if n > 0 and not m.semi_supervised:

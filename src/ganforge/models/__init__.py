@@ -24,7 +24,7 @@ from .latent import LatentPrior
 
 MODELS: Registry[ModelFamily] = Registry("model")
 
-from . import dcgan, mlp  # noqa: E402, F401  (register the families)
+from . import dcgan, infogan, mlp  # noqa: E402, F401  (register the families)
 
 
 def resolve_model_name(cfg: ModelConfig, spec: DataSpec) -> str:

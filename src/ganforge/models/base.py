@@ -280,12 +280,13 @@ class Discriminator(nn.Module):
         if cond.d == "acgan":
             self.classifier = nn.Linear(feature_dim, cond.num_classes)
 
-    def add_code_heads(self, cfg: ModelConfig, spec: DataSpec) -> None:
+    def add_code_heads(self, cfg: ModelConfig, spec: DataSpec, q_batchnorm: bool = False) -> None:
         """The small heads on the shared trunk's features h that model.info_head and model.semi_supervised ask for:
 
             Q(c | x):  h -> Linear(F, 128) -> LeakyReLU(0.1) -> Linear(128, K + m)   [N, K] category logits and
                        [N, m] means of the continuous codes (InfoGAN, Chen et al. 2016: Q shares all of D's layers
-                       but a final fully connected one with 128 units)
+                       but a final fully connected one with 128 units; `q_batchnorm` puts their BatchNorm
+                       after the 128 units, as in their MNIST table)
             semi:      h -> Linear(F, K) class logits l_1..l_K; D's logit becomes logsumexp_k l_k (Salimans 2016)
 
         Called by the families after the trunk and `add_class_parts`; nothing is built (and no random draw made)
@@ -294,7 +295,9 @@ class Discriminator(nn.Module):
             K, m = cfg.z_categories, cfg.z_continuous
             if K + m == 0:
                 raise ConfigError(INFO_NEEDS_CODES)
-            self.q = nn.Sequential(nn.Linear(self.feature_dim, 128), nn.LeakyReLU(0.1), nn.Linear(128, K + m))
+            norm = [nn.BatchNorm1d(128)] if q_batchnorm else []
+            self.q = nn.Sequential(nn.Linear(self.feature_dim, 128, bias=not q_batchnorm), *norm, nn.LeakyReLU(0.1),
+                                   nn.Linear(128, K + m))
             self.q_split = (K, m)
         if cfg.semi_supervised:
             if not spec.num_classes:
