@@ -110,6 +110,19 @@ def test_presets_carry_separate_settings_for_2d_points():
     assert build_config("wgan", "moons").optim.d_lr == 5e-5  # the paper's optimiser is kept
 
 
+def test_presets_carry_settings_for_named_data():
+    """mgan's K (one generator per mode) is set per data set, after the 2-D settings; the YAML file, --data and
+    overrides still win over it, and the data chosen by --data or an override pick the settings."""
+    assert build_config("mgan", "grid25").model.z_categories == 25
+    assert build_config("mgan", "ring8").model.z_categories == 8
+    assert build_config("mgan", "spiral").model.z_categories == 10          # the preset's own default
+    assert build_config("mgan", "grid25").train.steps == 12000              # its 2-D settings still apply
+    assert build_config("mgan", "ring8", ["model.z_categories=16"]).model.z_categories == 16
+    assert build_config("mgan", None, ["data.name=ring8"]).model.z_categories == 8
+    assert build_config("mgan", "digits").model.z_categories == 10 and build_config("mgan", "digits").model.name \
+        == "mlp"
+
+
 def test_every_point_dataset_builds_points():
     from ganforge.config import DataConfig
     from ganforge.data import DATASETS, POINT_DATASETS, build_dataset

@@ -24,6 +24,8 @@ class Preset:
     source: str                                   # where the numbers come from
     values: dict[str, Any] = field(default_factory=dict)  # dotted key -> value
     points: dict[str, Any] = field(default_factory=dict)  # extra settings when the data are 2-D points
+    per_data: dict[str, dict[str, Any]] = field(default_factory=dict)  # data name -> settings for those data only
+                                                  #   (applied last, before the YAML file and overrides)
 
 
 PRESETS: dict[str, Preset] = {}
@@ -61,6 +63,17 @@ _add(Preset(
     "pacgan", "PacGAN2: `gan` whose D judges samples in packs of 2 (the best preset on 2-D mixtures)",
     "Lin et al. 2018: packing m=2 samples in D penalises mode collapse; everything else as `gan`.",
     {**GOODFELLOW, "loss.name": "ns", "model.pack": 2}, {**POINTS_MODEL, **POINTS_SCHEDULE}))
+_add(Preset(
+    "mgan", "MGAN: K generators sharing all but their input layer, told apart by a classifier on D's trunk",
+    "Hoang et al. 2018 (MGAN): generator k of K is G fed a one-hot of k ~ U{0..K-1} (model.z_categories; the "
+    "one-hot picks a bias of G's first layer, so the K generators share every other weight), a classifier on D's "
+    "trunk says which generator made a sample and G adds beta times its cross-entropy (InfoGAN's Q and lambda: "
+    "model.info_head, loss.info_weight). K must be the number of modes: 8 on ring8 and 25 on grid25 (set here; "
+    "10 elsewhere: set model.z_categories for your data). Ours: hinge loss, beta 1, 12,000 steps on 2-D points "
+    "(benchmarks/toy2d.py).",
+    {**GOODFELLOW, "loss.name": "hinge", "model.z_categories": 10, "model.info_head": True, "loss.info_weight": 1.0},
+    {**POINTS_MODEL, **POINTS_SCHEDULE, "train.steps": 12000},
+    per_data={"ring8": {"model.z_categories": 8}, "grid25": {"model.z_categories": 25}}))
 _add(Preset(
     "dcgan", "DCGAN: convolutional G/D with BatchNorm, non-saturating loss",
     "Radford et al. 2016: Adam lr 2e-4, beta1 0.5, batch 128, z 100, N(0, 0.02) init.",
@@ -229,11 +242,12 @@ _add(Preset(
 _add(Preset(
     "infogan", "InfoGAN: 1 categorical code of 10 and 2 continuous codes that Q (on D's trunk) reads back",
     "Chen et al. 2016 (MNIST, Appendix C.1): codes c = 1 categorical of 10 + 2 uniform[-1, 1], 62 noise dims, "
-    "lambda 1, Adam D 2e-4 / G 1e-3, beta1 0.5, batch 100, ns loss. Ours: the DCGAN G and D of this toolkit in "
-    "place of the paper's table, a Q head of FC128-LeakyReLU (no BN), continuous Q with unit std (fix_std).",
-    {**CONDITIONAL_MNIST, "loss.name": "ns", "model.z_dim": 62, "model.z_categories": 10, "model.z_continuous": 2,
-     "model.info_head": True, "loss.info_weight": 1.0, "optim.g_lr": 1e-3, "optim.d_lr": 2e-4,
-     "train.batch_size": 100}))
+    "lambda 1, Adam D 2e-4 / G 1e-3, beta1 0.5, batch 100, ns loss, the networks of their Table 1 (model.name="
+    "infogan: 2 convs + FC 1024 in D, Q = FC128-BN-LeakyReLU on D's FC layer); continuous Q with unit std "
+    "(fix_std) and 5,000 updates as their released MNIST launcher (openai/InfoGAN: 50 epochs x 100 updates).",
+    {**CONDITIONAL_MNIST, "model.name": "infogan", "loss.name": "ns", "model.z_dim": 62, "model.z_categories": 10,
+     "model.z_continuous": 2, "model.info_head": True, "loss.info_weight": 1.0, "optim.g_lr": 1e-3,
+     "optim.d_lr": 2e-4, "train.batch_size": 100, "train.steps": 5000}))
 _add(Preset(
     "sgan", "semi-supervised GAN: a K-class D trained on 100 labels plus unlabelled and generated data",
     "Salimans et al. 2016 Sec. 5 (MNIST) and their code (openai/improved-gan, train_mnist_feature_matching.py): "
@@ -263,7 +277,8 @@ def get_preset(name: str) -> Preset:
 
 def build_config(preset: str | None = None, data: str | None = None, overrides: Iterable[str] = (),
                  config_file: str | Path | None = None) -> Config:
-    """defaults -> preset (+ its 2-D settings when the data are points) -> YAML file -> --data -> key=value.
+    """defaults -> preset (+ its 2-D settings when the data are points, + its settings for these data by name) ->
+    YAML file -> --data -> key=value.
 
     Later wins. A YAML file may name its preset (a saved config.yaml does); an explicit `preset` wins over it.
     """
@@ -273,9 +288,10 @@ def build_config(preset: str | None = None, data: str | None = None, overrides: 
     name = preset or file_values.get("preset") or DEFAULT_PRESET
     chosen = get_preset(name)
 
-    def assemble(points: bool) -> Config:
+    def assemble(points: bool, data_name: str | None = None) -> Config:
         cfg = Config()
-        for key, value in {**chosen.values, **(chosen.points if points else {})}.items():
+        for key, value in {**chosen.values, **(chosen.points if points else {}),
+                           **chosen.per_data.get(data_name or "", {})}.items():
             set_key(cfg, key, value)
         update_from_dict(cfg, {k: v for k, v in file_values.items() if k != "preset"})
         if data is not None:
@@ -285,8 +301,8 @@ def build_config(preset: str | None = None, data: str | None = None, overrides: 
         return cfg
 
     cfg = assemble(points=False)  # first pass: which data does this run use?
-    if chosen.points and cfg.data.name in POINT_DATASETS:
-        cfg = assemble(points=True)
+    if (chosen.points and cfg.data.name in POINT_DATASETS) or cfg.data.name in chosen.per_data:
+        cfg = assemble(points=cfg.data.name in POINT_DATASETS, data_name=cfg.data.name)
     return cfg
 
 
@@ -318,6 +334,8 @@ def preset_table() -> str:
             extra.append(f"{cfg.model.encoder} encoder")
         if cfg.model.conditioning != "none":
             extra.append(f"{cfg.model.conditioning}-conditional")
+        if cfg.model.info_head:
+            extra.append(f"Q head (lambda {cfg.loss.info_weight:g})")
         loss = cfg.loss.name + (f" + {', '.join(extra)}" if extra else "")
         rows.append((p.name, p.summary, loss, opt, str(cfg.train.n_critic), str(cfg.train.batch_size), p.source))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
