@@ -217,6 +217,30 @@ def batch_layers(mbstd_group: int, mbdisc_kernels: int, mbdisc_dim: int,
     return mbstd, mbdisc
 
 
+def square_image_shape(family: str, cfg: ModelConfig, spec: DataSpec) -> tuple[int, int, int]:
+    """(C, H, W) of the data for a convolutional family, after the checks every one of them makes: image data,
+    square, and none of the mlp family's own options (packing, per-layer D widths, D noise)."""
+    if spec.kind != "images":
+        raise ValueError(f"{family} needs image data (digits, mnist, folder); for 2-D points use model.name=mlp")
+    if cfg.pack != 1:
+        raise ValueError("model.pack (PacGAN) is implemented for the mlp family only")
+    if cfg.d_widths is not None or cfg.d_input_noise > 0 or cfg.d_hidden_noise > 0:
+        raise ValueError("model.d_widths, d_input_noise and d_hidden_noise are implemented for the mlp family only "
+                         "(set model.name=mlp)")
+    c, h, w = spec.shape
+    if h != w:
+        raise ValueError(f"{family} needs square images, got {h}x{w}")
+    return c, h, w
+
+
+def to_memory_format(cfg: ModelConfig, *nets: nn.Module) -> tuple[nn.Module, ...]:
+    """model.channels_last: the convolutional nets in NHWC memory format (faster convolutions on some CPUs and
+    GPUs); unchanged otherwise."""
+    if not cfg.channels_last:
+        return nets
+    return tuple(net.to(memory_format=torch.channels_last) for net in nets)
+
+
 def check_classifier_only(cfg: ModelConfig) -> None:
     """Options that act on a classifier D's features and head, which an autoencoder D does not have."""
     if cfg.d_type != "autoencoder":

@@ -40,6 +40,8 @@ from .base import (
     record_vbn_reference,
     resolve_g_norm,
     resolved,
+    square_image_shape,
+    to_memory_format,
 )
 from .dcgan import dcgan_init
 from .latent import LatentPrior
@@ -133,19 +135,10 @@ class InfoGANDiscriminator(Discriminator):
 
 
 def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
-    if spec.kind != "images":
-        raise ValueError("infogan needs image data (digits, mnist, folder); for 2-D points use model.name=mlp")
-    if cfg.pack != 1:
-        raise ValueError("model.pack (PacGAN) is implemented for the mlp family only")
-    if cfg.d_widths is not None or cfg.d_input_noise > 0 or cfg.d_hidden_noise > 0:
-        raise ValueError("model.d_widths, d_input_noise and d_hidden_noise are implemented for the mlp family only "
-                         "(set model.name=mlp)")
+    c, h, w = square_image_shape("infogan", cfg, spec)
     if cfg.d_type == "autoencoder":
         raise ValueError("model.d_type=autoencoder (BEGAN, EBGAN) is implemented for the mlp and dcgan families; "
                          "infogan's D is a classifier")
-    c, h, w = spec.shape
-    if h != w:
-        raise ValueError(f"infogan needs square images, got {h}x{w}")
     p = resolved(cfg, z_dim=62, g_width=64, d_width=64)
     check_classifier_only(cfg)
     cond = Conditioning.of(cfg, spec)
@@ -157,10 +150,7 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
     D.apply(dcgan_init)           # trunk and heads, Q included: N(0, 0.02) as the paper's code
     apply_d_norm_switch(cfg, D)
     apply_spectral_norm_switch(cfg, G, D)
-    if cfg.channels_last:
-        import torch
-
-        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+    G, D = to_memory_format(cfg, G, D)
     return G, D
 
 
