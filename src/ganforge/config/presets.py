@@ -60,7 +60,7 @@ _add(Preset(
     "Goodfellow et al. 2014 Eq. 1 taken literally; everything else as `gan`.",
     {**GOODFELLOW, "loss.name": "minimax"}, {**POINTS_MODEL, **POINTS_SCHEDULE}))
 _add(Preset(
-    "pacgan", "PacGAN2: `gan` whose D judges samples in packs of 2 (the best preset on 2-D mixtures)",
+    "pacgan", "PacGAN2: `gan` whose D judges samples in packs of 2 (the default: fast on 2-D mixtures)",
     "Lin et al. 2018: packing m=2 samples in D penalises mode collapse; everything else as `gan`.",
     {**GOODFELLOW, "loss.name": "ns", "model.pack": 2}, {**POINTS_MODEL, **POINTS_SCHEDULE}))
 _add(Preset(
@@ -266,7 +266,7 @@ _add(Preset(
      "model.d_hidden_noise": 0.5, "optim.name": "adam", "optim.g_lr": 3e-3, "optim.d_lr": 3e-3, "optim.beta1": 0.5,
      "optim.lr_decay": "linear", "train.batch_size": 100, "train.steps": 30000}))
 
-DEFAULT_PRESET = "pacgan"  # the default `ganforge train` / `make demo`: grid25 with the best 2-D preset
+DEFAULT_PRESET = "pacgan"  # `ganforge train` / `make demo`: grid25 in ~35 s (mgan is more precise, ~2.5 min)
 
 
 def get_preset(name: str) -> Preset:
