@@ -34,7 +34,6 @@ from .base import (
     ModelFamily,
     apply_d_norm_switch,
     apply_spectral_norm_switch,
-    check_classifier_only,
     draw_reference_z,
     g_norm_layers,
     record_vbn_reference,
@@ -56,15 +55,6 @@ def coarsest(resolution: int) -> int:
         raise ValueError(f"infogan supports square resolutions 8 to 64 in steps of 4 (e.g. 8, 28, 32, 64); got "
                          f"{resolution} (set data.resolution)")
     return resolution // 4
-
-
-class Reshape(nn.Module):
-    def __init__(self, *shape: int) -> None:
-        super().__init__()
-        self.shape = shape
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x.view(x.shape[0], *self.shape)
 
 
 class InfoGANGenerator(nn.Module):
@@ -91,7 +81,7 @@ class InfoGANGenerator(nn.Module):
         if conditioning == "hidden":
             layers += [LabelConcat(K)]
         layers += [nn.Linear(fc + (K if conditioning == "hidden" else 0), 2 * width * b * b, bias=bias),
-                   Reshape(2 * width, b, b), *normalise(2 * width, True), nn.ReLU(True),   # [N, 2w, b, b]
+                   nn.Unflatten(1, (2 * width, b, b)), *normalise(2 * width, True), nn.ReLU(True),   # [N, 2w, b, b]
                    nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=bias), *normalise(width, True),
                    nn.ReLU(True),                                                        # [N, w, 2b, 2b]
                    nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]              # [N, C, 4b, 4b]
@@ -140,7 +130,6 @@ def build(cfg: ModelConfig, spec: DataSpec) -> tuple[nn.Module, nn.Module]:
         raise ValueError("model.d_type=autoencoder (BEGAN, EBGAN) is implemented for the mlp and dcgan families; "
                          "infogan's D is a classifier")
     p = resolved(cfg, z_dim=62, g_width=64, d_width=64)
-    check_classifier_only(cfg)
     cond = Conditioning.of(cfg, spec)
     latent = LatentPrior(p["z_dim"], cfg.z_categories, cfg.z_continuous)
     G = InfoGANGenerator(latent, (c, h, w), p["g_width"], cond.num_classes, cond.g,
