@@ -1,5 +1,6 @@
 """The PacGAN protocol on ring8 and grid25: modes captured, % high-quality samples, reverse KL, within-mode spread
-and seconds to train, averaged over seeds, printed beside the published rows.
+and width (ganforge.metrics.toy2d: 1 = honest; width is the std about each mode's own sample mean, spread also counts
+an offset centre) and seconds to train, averaged over seeds, printed beside the published rows.
 
     python benchmarks/toy2d.py                                  # the default preset, 10 seeds, both data sets
     python benchmarks/toy2d.py --presets gan,wgan-gp,lsgan --seeds 3 --jobs 2
@@ -67,11 +68,13 @@ def summarise(rows: list[dict]) -> list[dict]:
     for (preset, data), rs in groups.items():
         out.append({"preset": preset, "data": data, "runs": len(rs),
                     **{k: _mean_std([float(r[k]) for r in rs])
-                       for k in ("modes", "hq", "reverse_kl", "spread", "seconds")}})
+                       for k in ("modes", "hq", "reverse_kl", "spread", "width", "seconds")},
+                    "width_range": (min(r["width"] for r in rs), max(r["width"] for r in rs))})
         if all("g_hq" in r for r in rs):  # a DRS run: also G alone, and the acceptance rate
             out.append({"preset": f"{preset} (G alone)", "data": data, "runs": len(rs),
                         **{k: _mean_std([float(r["g_" + k]) for r in rs])
-                           for k in ("modes", "hq", "reverse_kl", "spread")},
+                           for k in ("modes", "hq", "reverse_kl", "spread", "width")},
+                        "width_range": (min(r["g_width"] for r in rs), max(r["g_width"] for r in rs)),
                         "seconds": out[-1]["seconds"]})
             out[-2]["drs_accept"] = _mean_std([float(r["drs_accept"]) for r in rs])
     return out
@@ -85,14 +88,16 @@ def print_table(summary: list[dict]) -> None:
         k = 8 if data == "ring8" else 25
         print(f"\n{data} (PacGAN protocol, 2,500 samples; perfect sampler: {k} modes, 98.9% HQ, reverse KL ~0)")
         print(f"{'preset / source':<28} {'runs':>4} {'modes':>12} {'% HQ':>13} {'reverse KL':>14} "
-              f"{'spread':>12} {'seconds':>9}")
+              f"{'spread':>12} {'width':>12} {'width range':>12} {'seconds':>9}")
         for s in rows:
-            m, h, kl, sp, sec = (s[x] for x in ("modes", "hq", "reverse_kl", "spread", "seconds"))
+            m, h, kl, sp, wd, sec = (s[x] for x in ("modes", "hq", "reverse_kl", "spread", "width", "seconds"))
+            lo, hi = s["width_range"]
             print(f"{s['preset']:<28} {s['runs']:>4} {m[0]:>6.2f}±{m[1]:<5.2f} {100 * h[0]:>6.1f}±{100 * h[1]:<5.1f} "
-                  f"{kl[0]:>7.3f}±{kl[1]:<6.3f} {sp[0]:>5.2f}±{sp[1]:<5.2f} {sec[0]:>9.1f}")
+                  f"{kl[0]:>7.3f}±{kl[1]:<6.3f} {sp[0]:>5.2f}±{sp[1]:<5.2f} {wd[0]:>5.2f}±{wd[1]:<5.2f} "
+                  f"{lo:>5.2f}-{hi:<5.2f} {sec[0]:>9.1f}")
         for name, modes, hq, kl in PUBLISHED[data]:
             kl_text = f"{kl:>7.2f}" if kl is not None else f"{'-':>7}"
-            print(f"{'  ' + name:<28} {'':>4} {modes:>6.1f}{'':6} {hq:>6.1f}{'':6} {kl_text}{'':7} {'':>12} {'':>9}")
+            print(f"{'  ' + name:<28} {'':>4} {modes:>6.1f}{'':6} {hq:>6.1f}{'':6} {kl_text}{'':7}")
 
 
 def main() -> None:
@@ -116,11 +121,12 @@ def main() -> None:
     with mp.get_context("spawn").Pool(args.jobs) as pool:
         for row in pool.imap_unordered(run_one, jobs):
             rows.append(row)
+            g_alone = (f"; G alone: modes {row['g_modes']}, HQ {100 * row['g_hq']:.1f}%, spread "
+                       f"{row['g_spread']:.2f}, width {row['g_width']:.2f}, DRS acceptance {row['drs_accept']:.3f}"
+                       if "g_hq" in row else "")
             print(f"  {row['preset']:<12} {row['data']:<7} seed {row['seed']:>2}: modes {row['modes']:>2}, "
                   f"HQ {100 * row['hq']:5.1f}%, rKL {row['reverse_kl']:.3f}, spread {row['spread']:.2f}, "
-                  f"{row['seconds']:.0f}s" + (f"; G alone: modes {row['g_modes']}, HQ {100 * row['g_hq']:.1f}%, "
-                                              f"spread {row['g_spread']:.2f}, DRS acceptance {row['drs_accept']:.3f}"
-                                              if "g_hq" in row else ""), flush=True)
+                  f"width {row['width']:.2f}, {row['seconds']:.0f}s{g_alone}", flush=True)
     summary = summarise(rows)
     print_table(summary)
     out = Path(args.out)

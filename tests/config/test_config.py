@@ -91,6 +91,15 @@ def test_presets_follow_their_papers():
     assert build_config("gan-minimax").loss.name == "minimax" and build_config("gan").loss.name == "ns"
 
 
+@pytest.mark.parametrize("data", ["ring8", "grid25"])
+def test_pacgan_drs_is_pacgan_sampled_through_drs(data):
+    a, b = build_config("pacgan", data), build_config("pacgan-drs", data)
+    assert (a.sampler.name, b.sampler.name) == ("direct", "drs")
+    assert (b.sampler.drs_gamma, b.sampler.drs_m_quantile, b.sampler.drs_burn_in) == (0.0, 0.999, 20_000)
+    b.sampler, b.preset = a.sampler, a.preset            # everything else is pacgan's
+    assert a == b
+
+
 def test_preset_table_lists_every_preset():
     table = preset_table()
     for name in PRESETS:
@@ -143,6 +152,8 @@ def test_every_point_dataset_builds_points():
     ("gan", ["model.d_type=autoencoder"], r"D\(x\) = -energy <= 0.*use loss.name=began or ebgan"),
     ("hinge", ["loss.name=ebgan"], "set model.d_type=autoencoder"),
     ("began", ["model.pack=2"], "classifier D's head"),
+    ("pacgan-drs", ["sampler.drs_m_quantile=0"], r"drs_m_quantile must be in \(0, 1\]"),
+    ("pacgan-drs", ["sampler.drs_burn_in=0"], "drs_burn_in >= 1"),
     ("began", ["model.mbstd_group=4"], "classifier D's head"),
     ("ebgan", ["model.mbdisc_kernels=10"], "classifier D's head"),
     ("began", ["reg.gp_weight=10"], "not wired into the energy losses"),

@@ -69,6 +69,39 @@ def test_fitted_critic_removes_mass_where_the_data_have_none():
     assert 0.1 < rate < 0.6                          # about half the proposals were wrong
 
 
+class FirstCoordinate(nn.Module):
+    """r(x) = x_0 + b with b ~ 0 (a parameter only so that the critic has something to train)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.b = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return x[:, 0] + self.b
+
+
+@pytest.mark.parametrize("quantile", [0.999, 0.99, 1.0])
+def test_m_is_the_requested_quantile_of_the_burn_in_logits(quantile):
+    """Identity G on z ~ N(0, I) and r(x) = x_0: the burn-in logits are N(0, 1) draws, so M is their `quantile`
+    quantile, Phi^-1(q) (3.090 at 0.999, 2.326 at 0.99); at 1 it is their maximum, which lies above both."""
+    g = torch.Generator().manual_seed(0)
+    sampler = fit_rejection_sampler(FirstCoordinate(), lambda z: z, LatentPrior(2), lambda: torch.zeros(8, 2),
+                                    steps=1, lr=1e-12, burn_in=200_000, generator=g, progress=False,
+                                    m_quantile=quantile)
+    if quantile < 1:
+        expected = float(torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor(quantile)))
+        assert sampler.log_m == pytest.approx(expected, abs=0.03)
+    else:
+        assert sampler.log_m > 3.5          # the largest of 200,000 N(0, 1) draws: P(below 3.5) ~ 1e-20
+
+
+@pytest.mark.parametrize("quantile", [0.0, 1.5])
+def test_m_quantile_outside_0_1_is_an_error(quantile):
+    with pytest.raises(ValueError, match="m_quantile"):
+        fit_rejection_sampler(FirstCoordinate(), lambda z: z, LatentPrior(2), lambda: torch.zeros(8, 2), steps=1,
+                              progress=False, m_quantile=quantile)
+
+
 def test_fourier_features_shape_and_formula():
     f = FourierFeatures(2, num_frequencies=3, sigma=2.0, generator=torch.Generator().manual_seed(0))
     x = torch.tensor([[0.1, -0.2]])

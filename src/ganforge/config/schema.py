@@ -187,7 +187,11 @@ class SamplerConfig:
     drs_lr: float = 1e-3            # drs: the critic's Adam rate (constant, then linearly to 0 over the second half)
     drs_batch_size: int = 1024      # drs: real and generated samples per critic step
     drs_fourier: float = 4.0        # drs: sigma of the critic's random Fourier input features (Tancik 2020); 0 = none
-    drs_gamma: float = 2.0          # drs: acceptance min(1, exp(r(x) - M + gamma)); 0 = exact rejection sampling
+    drs_gamma: float = 2.0          # drs: acceptance min(1, exp(r(x) - M + gamma)); 0 = rejection sampling, exact
+                                    #   but for the samples above M (capped at 1); > 0 accepts more, less exactly
+    drs_m_quantile: float = 1.0     # drs: M = this quantile of r over drs_burn_in generated samples: 1 = the largest,
+                                    #   as Azadi 2019; below 1, robust to one outlying logit but caps the rarest modes
+    drs_burn_in: int = 20000        # drs: generated samples M is estimated on
 
 
 @dataclass

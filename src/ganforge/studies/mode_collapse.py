@@ -22,7 +22,7 @@ DATA = ("ring8", "grid25")
 MODES = {"ring8": 8, "grid25": 25}
 QUICK_PRESETS = ("gan", "pacgan", "wgan-gp")
 QUICK_OVERRIDES = ("train.steps=1000",)
-METRICS = ["toy/modes", "toy/hq", "toy/reverse_kl", "toy/spread"]
+METRICS = ["toy/modes", "toy/hq", "toy/reverse_kl", "toy/spread", "toy/width"]
 
 
 def presets() -> list[str]:
@@ -64,7 +64,8 @@ def figures(records: list[RunRecord], out: Path) -> tuple[list[Path], str]:
         ax.set_xticks(range(len(names)))
         ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
         ax.set_title({"toy/modes": "modes captured / modes", "toy/hq": "fraction high quality",
-                      "toy/reverse_kl": "reverse KL (0 = balanced)", "toy/spread": "spread (1 = honest)"}[metric],
+                      "toy/reverse_kl": "reverse KL (0 = balanced)", "toy/spread": "spread (1 = honest)",
+                      "toy/width": "width (1 = honest)"}[metric],
                      fontsize=10)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=8)

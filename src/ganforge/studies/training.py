@@ -22,7 +22,7 @@ from .spec import Run, RunRecord, Study, check_overrides, check_runs
 
 # Reported by default: the PacGAN protocol (modes, % high quality, reverse KL, within-mode spread) and the critic's
 # gradient norm. Runs on data without modes lack toy/*; the report shows "–" for them.
-DEFAULT_METRICS = ("toy/modes", "toy/hq", "toy/reverse_kl", "toy/spread", "critic/grad_norm")
+DEFAULT_METRICS = ("toy/modes", "toy/hq", "toy/reverse_kl", "toy/spread", "toy/width", "critic/grad_norm")
 # Every study run: no progress bar or TensorBoard, and no intermediate pictures (the final samples.png stays).
 # The study's and the user's overrides come after these, so they may change them.
 RUN_DEFAULTS = ("output.progress=false", "output.tensorboard=false", "train.sample_every=0")
