@@ -80,7 +80,7 @@ _add(Preset(
     "model.info_head, loss.info_weight). K must be the number of modes: 8 on ring8 and 25 on grid25 (set here; "
     "10 elsewhere: set model.z_categories for your data). Ours: hinge loss, beta 1, 12,000 steps on 2-D points "
     "(benchmarks/toy2d.py). Its modes come out narrow: the classifier pulls each generator's samples to the middle "
-    "of its cell (grid25 width about 0.35 of the data's; README).",
+    "of its cell (width about 0.38 of the data's on grid25, 0.19 on ring8; README).",
     {**GOODFELLOW, "loss.name": "hinge", "model.z_categories": 10, "model.info_head": True, "loss.info_weight": 1.0},
     {**POINTS_MODEL, **POINTS_SCHEDULE, "train.steps": 12000},
     per_data={"ring8": {"model.z_categories": 8}, "grid25": {"model.z_categories": 25}}))
