@@ -154,6 +154,7 @@ def test_every_point_dataset_builds_points():
     ("began", ["model.pack=2"], "classifier D's head"),
     ("pacgan-drs", ["sampler.drs_m_quantile=0"], r"drs_m_quantile must be in \(0, 1\]"),
     ("pacgan-drs", ["sampler.drs_burn_in=0"], "drs_burn_in >= 1"),
+    ("pacgan-drs", ["sampler.drs_min_accept=1"], r"drs_min_accept in \[0, 1\)"),
     ("began", ["model.mbstd_group=4"], "classifier D's head"),
     ("ebgan", ["model.mbdisc_kernels=10"], "classifier D's head"),
     ("began", ["reg.gp_weight=10"], "not wired into the energy losses"),

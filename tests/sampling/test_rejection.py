@@ -95,6 +95,39 @@ def test_m_is_the_requested_quantile_of_the_burn_in_logits(quantile):
         assert sampler.log_m > 3.5          # the largest of 200,000 N(0, 1) draws: P(below 3.5) ~ 1e-20
 
 
+def _gaussian_acceptance(m: float) -> float:
+    """E min(1, exp(x - M)) for x ~ N(0, 1): P(x > M) + exp(1/2 - M) Phi(M - 1)."""
+    phi = lambda t: 0.5 * (1 + math.erf(t / math.sqrt(2)))   # noqa: E731
+    return 1 - phi(m) + math.exp(0.5 - m) * phi(m - 1)
+
+
+def test_min_accept_lowers_m_to_the_acceptance_floor():
+    """Burn-in logits N(0, 1): the largest of 200,000 gives an expected acceptance near 2%; a 20% floor lowers M to
+    the M* with E min(1, exp(x - M*)) = 0.2 in closed form (found here by bisection on the formula)."""
+    lo, hi = -5.0, 5.0
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _gaussian_acceptance(mid) >= 0.2 else (lo, mid)
+    g = torch.Generator().manual_seed(0)
+    sampler = fit_rejection_sampler(FirstCoordinate(), lambda z: z, LatentPrior(2), lambda: torch.zeros(8, 2),
+                                    steps=1, lr=1e-12, burn_in=200_000, generator=g, progress=False,
+                                    min_accept=0.2)
+    assert sampler.log_m == pytest.approx(lo, abs=0.02)
+    x, rate = sampler.sample(lambda z: z, LatentPrior(2), 20_000, torch.Generator().manual_seed(1))
+    assert rate == pytest.approx(0.2, abs=0.01)
+
+
+def test_min_accept_keeps_m_where_the_largest_is_affordable():
+    g = torch.Generator().manual_seed(0)
+    exact = fit_rejection_sampler(FirstCoordinate(), lambda z: z, LatentPrior(2), lambda: torch.zeros(8, 2),
+                                  steps=1, lr=1e-12, burn_in=50_000, generator=g, progress=False)
+    g = torch.Generator().manual_seed(0)
+    floored = fit_rejection_sampler(FirstCoordinate(), lambda z: z, LatentPrior(2), lambda: torch.zeros(8, 2),
+                                    steps=1, lr=1e-12, burn_in=50_000, generator=g, progress=False,
+                                    min_accept=0.001)           # the largest already keeps ~2%
+    assert floored.log_m == exact.log_m
+
+
 @pytest.mark.parametrize("quantile", [0.0, 1.5])
 def test_m_quantile_outside_0_1_is_an_error(quantile):
     with pytest.raises(ValueError, match="m_quantile"):

@@ -192,6 +192,8 @@ class SamplerConfig:
     drs_m_quantile: float = 1.0     # drs: M = this quantile of r over drs_burn_in generated samples: 1 = the largest,
                                     #   as Azadi 2019; below 1, robust to one outlying logit but caps the rarest modes
     drs_burn_in: int = 20000        # drs: generated samples M is estimated on
+    drs_min_accept: float = 0.0     # drs: if > 0, lower M until the expected acceptance on the burn-in samples is at
+                                    #   least this (exact where affordable; robust to one outlying logit); 0 = off
 
 
 @dataclass

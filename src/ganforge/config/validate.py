@@ -78,9 +78,10 @@ def _validate_sampler(cfg: Config) -> None:
     if s.drs_steps < 1 or s.drs_batch_size < 1:
         raise ConfigError(f"sampler.name=drs needs sampler.drs_steps and sampler.drs_batch_size >= 1, got "
                           f"{s.drs_steps} and {s.drs_batch_size}")
-    if not 0 < s.drs_m_quantile <= 1 or s.drs_burn_in < 1:
-        raise ConfigError(f"sampler.drs_m_quantile must be in (0, 1] and sampler.drs_burn_in >= 1, got "
-                          f"{s.drs_m_quantile} and {s.drs_burn_in}")
+    if not 0 < s.drs_m_quantile <= 1 or s.drs_burn_in < 1 or not 0 <= s.drs_min_accept < 1:
+        raise ConfigError(f"sampler.drs_m_quantile must be in (0, 1], sampler.drs_burn_in >= 1 and "
+                          f"sampler.drs_min_accept in [0, 1), got {s.drs_m_quantile}, {s.drs_burn_in} and "
+                          f"{s.drs_min_accept}")
     if not s.drs_lr > 0 or s.drs_fourier < 0 or s.drs_gamma < 0:
         raise ConfigError(f"sampler.drs_lr must be > 0 and sampler.drs_fourier, sampler.drs_gamma >= 0; got "
                           f"{s.drs_lr}, {s.drs_fourier}, {s.drs_gamma}")

@@ -103,15 +103,18 @@ def fit_rejection_sampler(critic: nn.Module, generate: Callable[[Tensor], Tensor
                           next_real: Callable[[], Tensor], steps: int, lr: float = 1e-3, gamma: float = 0.0,
                           burn_in: int = 20_000, generator: torch.Generator | None = None,
                           device: torch.device | str = "cpu", progress: bool = True,
-                          m_quantile: float = 1.0) -> RejectionSampler:
+                          m_quantile: float = 1.0, min_accept: float = 0.0) -> RejectionSampler:
     """Train `critic` for `steps` Adam steps (betas (0.5, 0.999); the rate constant for the first half, then
     linearly to 0) on the logistic loss softplus(-r(x)) + softplus(r(G(z))) with G fixed (`generate` runs it
     without gradients), real batches from `next_real()`; then M = the `m_quantile` quantile of r over `burn_in`
-    generated samples (1 = the largest, as Azadi et al.)."""
+    generated samples (1 = the largest, as Azadi et al.). With `min_accept` > 0, M is then lowered, if need be, until
+    the expected acceptance on those samples, mean min(1, exp(r - M + gamma)), is at least `min_accept` (bisection;
+    it falls monotonically in M): exact where that is affordable, capped only where one outlying logit would
+    otherwise make sampling impractical."""
     if steps < 1:
         raise ValueError(f"the ratio critic needs >= 1 training step, got {steps}")
-    if not 0.0 < m_quantile <= 1.0:
-        raise ValueError(f"m_quantile must be in (0, 1], got {m_quantile}")
+    if not 0.0 < m_quantile <= 1.0 or not 0.0 <= min_accept < 1.0:
+        raise ValueError(f"m_quantile must be in (0, 1] and min_accept in [0, 1), got {m_quantile} and {min_accept}")
     critic = critic.to(device).train()
     opt = torch.optim.Adam(critic.parameters(), lr, betas=(0.5, 0.999))
     for step in tqdm(range(steps), desc="DRS critic", unit="step", disable=not progress, leave=False):
@@ -130,7 +133,24 @@ def fit_rejection_sampler(critic: nn.Module, generate: Callable[[Tensor], Tensor
         logits = torch.cat([critic(generate(chunk.to(device))).float().cpu() for chunk in z.split(8192)])
     # nearest-rank quantile (kthvalue, unlike torch.quantile, takes any burn-in size); 1 = the largest
     log_m = float(logits.kthvalue(max(1, math.ceil(m_quantile * len(logits)))).values)
+    if min_accept > 0:
+        log_m = _lower_m_to_acceptance(logits.double(), log_m, gamma, min_accept)
     return RejectionSampler(critic, log_m, gamma)
+
+
+def expected_acceptance(logits: Tensor, log_m: float, gamma: float) -> float:
+    """mean over proposals of min(1, exp(r - M + gamma)): the fraction rejection sampling will keep."""
+    return float((logits - log_m + gamma).clamp(max=0).exp().mean())
+
+
+def _lower_m_to_acceptance(logits: Tensor, log_m: float, gamma: float, min_accept: float) -> float:
+    if expected_acceptance(logits, log_m, gamma) >= min_accept:
+        return log_m
+    lo, hi = float(logits.min()) + gamma, log_m      # acceptance 1 at lo, below min_accept at hi
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if expected_acceptance(logits, mid, gamma) >= min_accept else (lo, mid)
+    return lo
 
 
 def load_rejection_sampler(state: dict, critic: nn.Module) -> RejectionSampler:

@@ -350,7 +350,7 @@ class Trainer:
         self.rejection = fit_rejection_sampler(
             critic, self.generate, self.latent, lambda: stream.next()[0], s.drs_steps, s.drs_lr, s.drs_gamma,
             generator=torch.Generator().manual_seed(seed + 5), device=self.device, progress=self.cfg.output.progress,
-            m_quantile=s.drs_m_quantile, burn_in=s.drs_burn_in)
+            m_quantile=s.drs_m_quantile, burn_in=s.drs_burn_in, min_accept=s.drs_min_accept)
 
     @torch.no_grad()
     def save_samples(self, path: Path) -> Path:
