@@ -72,7 +72,7 @@ class RejectionSampler:
     @torch.no_grad()
     def acceptance(self, x: Tensor) -> Tensor:
         """a(x) = min(1, exp(r(x) - M + gamma)) [N]."""
-        return (self.critic(x) - self.log_m + self.gamma).clamp(max=0).exp()
+        return acceptance_from_logits(self.critic(x), self.log_m, self.gamma)
 
     @torch.no_grad()
     def sample(self, generate: Callable[[Tensor], Tensor], latent: LatentPrior, n: int,
@@ -138,9 +138,14 @@ def fit_rejection_sampler(critic: nn.Module, generate: Callable[[Tensor], Tensor
     return RejectionSampler(critic, log_m, gamma)
 
 
+def acceptance_from_logits(logits: Tensor, log_m: float, gamma: float) -> Tensor:
+    """min(1, exp(r - M + gamma)) per proposal."""
+    return (logits - log_m + gamma).clamp(max=0).exp()
+
+
 def expected_acceptance(logits: Tensor, log_m: float, gamma: float) -> float:
-    """mean over proposals of min(1, exp(r - M + gamma)): the fraction rejection sampling will keep."""
-    return float((logits - log_m + gamma).clamp(max=0).exp().mean())
+    """The fraction of proposals with these logits that rejection sampling keeps."""
+    return float(acceptance_from_logits(logits, log_m, gamma).mean())
 
 
 def _lower_m_to_acceptance(logits: Tensor, log_m: float, gamma: float, min_accept: float) -> float:
