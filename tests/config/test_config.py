@@ -96,7 +96,8 @@ def test_pacgan_drs_is_pacgan_sampled_through_drs(data):
     a, b = build_config("pacgan", data), build_config("pacgan-drs", data)
     assert (a.sampler.name, b.sampler.name) == ("direct", "drs")
     assert (b.sampler.drs_gamma, b.sampler.drs_m_quantile, b.sampler.drs_burn_in) == (0.0, 0.999, 20_000)
-    b.sampler, b.preset = a.sampler, a.preset            # everything else is pacgan's
+    assert b.train.steps == {"ring8": 6000, "grid25": 12000}[data]
+    b.sampler, b.preset, b.train.steps = a.sampler, a.preset, a.train.steps   # everything else is pacgan's
     assert a == b
 
 

@@ -12,10 +12,12 @@ returns exactly p_data: p_G(x) a(x) is proportional to p_G(x) p_data(x) / p_G(x)
 - M is estimated from r over a burn-in set of generated samples: the largest, as the paper, or a high quantile
   (sampler.drs_m_quantile). One outlying logit as M scales every acceptance down by exp(outlier - typical max)
   (ring8 seed 3 of our pacgan runs: 1 proposal in 9,000 kept); a quantile is robust to it, and the samples above M
-  are only capped at acceptance 1. But the largest r belong to the modes G under-fills, and capping them leaves
-  those modes light: with the 0.999 quantile (the `pacgan-drs` preset) our grid25 reverse KL reached 0.03-0.10 on
-  6 of 10 seeds, while a higher quantile (0.9999 of 100,000) let an outlier drop the sampler again (benchmarks/
-  toy2d.py; the README's 2-D table);
+  are only capped at acceptance 1. A higher quantile (0.9999 of 100,000) let an outlier drop the sampler again
+  (benchmarks/toy2d.py; the README's 2-D table);
+- the critic cannot undo a badly uneven G. A 6,000-step `pacgan` G under-fills some grid25 modes up to 25x, the
+  critic's ratio there comes out up to 5x too low (more critic steps, width, batch or Fourier scale did not
+  change that), and the sampler's reverse KL stayed at 0.03-0.10 on 6 of 10 seeds; a G trained 12,000 steps has
+  even mode masses, and DRS then keeps them even (reverse KL 0.011, the `pacgan-drs` preset);
 - a shift gamma >= 0 trades exactness for acceptance: a(x) = min(1, exp(r(x) - M + gamma)). gamma = 0 is the exact
   rule (but for the samples above a quantile M, capped at 1); the paper's gamma shifts
   F(x) = r - M - log(1 - exp(r - M - eps)) - gamma, and this is the simpler rule of its Sec. 3.2 with the cap at 1.
