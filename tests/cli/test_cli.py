@@ -103,6 +103,19 @@ def test_study_list_and_unknown_study(capsys):
     assert "--jobs must be >= 1" in capsys.readouterr().err
 
 
+def test_study_only_runs_the_named_configs_in_a_folder_of_its_own(tmp_path, capsys, monkeypatch):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("configs: [gan, lsgan]\ndata: ring8\nseeds: 1\noverrides: [train.steps=4]\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["study", str(grid), "--only", "lsgan", "--jobs", "1", *TINY[:5]]) == 0
+    captured = capsys.readouterr()
+    assert "[1/1] lsgan seed 0" in captured.err and "| lsgan | 1 |" in captured.out and "| gan |" not in captured.out
+    report = (tmp_path / "runs" / "studies" / "grid-only-lsgan" / "report.md").read_text()
+    assert "--only lsgan" in report
+    assert main(["study", str(grid), "--only", "wgan"]) == 2
+    assert "'wgan' selects no config of study 'grid'; known: gan, lsgan" in capsys.readouterr().err
+
+
 def test_study_file_end_to_end_then_skipped(tmp_path, capsys):
     grid = tmp_path / "grid.yaml"
     grid.write_text("configs: [gan, lsgan]\ndata: ring8\nseeds: 2\noverrides: [train.steps=4]\n")

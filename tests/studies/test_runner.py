@@ -12,7 +12,7 @@ from ganforge.config.parse import ConfigError
 from ganforge.studies import StudyError, StudyOptions, get_study, run_study
 from ganforge.studies.report import mean_std, summarise
 from ganforge.studies.saturation import saturation_job
-from ganforge.studies.spec import Run, RunRecord, Study, study_from_file
+from ganforge.studies.spec import Run, RunRecord, Study, select_configs, study_from_file
 from ganforge.studies.training import run_config, training_study
 from ganforge.training.engine import Trainer
 
@@ -190,6 +190,20 @@ def test_builtin_training_studies_expand_with_the_2d_presets_present():
     assert {r.config for r in clip.runs} == {f"{p}@{d}" for p in ("wgan", "wgan-gp")
                                              for d in ("ring8", "grid25", "swissroll")}
     assert all(run_config(r.params, r.seed).train.steps == 7 for r in clip.runs)   # the user's override wins
+
+
+def test_only_keeps_the_named_rows_and_names_the_known_ones():
+    every = get_study("mode-collapse", StudyOptions(seeds=1))
+    assert select_configs(every, ()) is every
+    some = get_study("mode-collapse", StudyOptions(seeds=2, only=("gan", "pacgan@grid25")))
+    assert [(r.config, r.seed) for r in some.runs] == [("gan@ring8", 0), ("gan@ring8", 1), ("gan@grid25", 0),
+                                                       ("gan@grid25", 1), ("pacgan@grid25", 0), ("pacgan@grid25", 1)]
+    assert "pacgan-drs@grid25" not in {r.config for r in some.runs}    # a preset name is matched whole
+    with pytest.raises(ConfigError, match=r"'pacgn', 'gan@ring9' selects no config of study 'mode-collapse'; "
+                                          r"known: gan, pacgan, .*\(or one of their rows, e.g. 'gan@ring8'\)"):
+        get_study("mode-collapse", StudyOptions(only=("pacgn", "gan", "gan@ring9")))
+    with pytest.raises(ConfigError, match="known: gan, lsgan$"):
+        select_configs(tiny_grid(), ["wgan"])
 
 
 def diverging_job(params, seed, run_dir):

@@ -8,7 +8,8 @@
     ganforge presets | info CHECKPOINT | data fetch NAME
     ganforge eval RUN|CHECKPOINT [--metrics fid,kid,is,pr,dc,modes] [--n N] [--ref mnist:test] [--extractor E]
     ganforge classifier train mnist|digits [--epochs N] [--out PATH]
-    ganforge study NAME|FILE.yaml [--quick] [--seeds N] [--jobs N] [--out DIR] [key=value ...] | study --list
+    ganforge study NAME|FILE.yaml [--quick] [--seeds N] [--only A,B] [--jobs N] [--out DIR] [key=value ...]
+    ganforge study --list
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument("--list", action="store_true", help="list the built-in studies")
     st.add_argument("--quick", action="store_true", help="fewer steps and seeds: a first look")
     st.add_argument("--seeds", type=int, help="seeds 0..N-1 instead of the study's default")
+    st.add_argument("--only", help="comma-separated configs to run: row labels (gan@ring8) or presets (gan)")
     st.add_argument("--jobs", type=int, help="runs in parallel (default: one per CPU core)")
     st.add_argument("--out", help="study folder (default: runs/studies/<name>, or <name>-quick with --quick)")
     st.add_argument("overrides", nargs="*", metavar="key=value", help="for every GAN training run of the study")
@@ -433,6 +435,7 @@ def cmd_study(args: argparse.Namespace) -> int:
 
     from ..config import ConfigError
     from ..studies import StudyOptions, get_study, run_study, study_table
+    from ..studies.spec import slug
     from ..training.engine import TrainingInterrupted
 
     if args.list or not args.study:
@@ -440,10 +443,14 @@ def cmd_study(args: argparse.Namespace) -> int:
         return 0
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError(f"--jobs must be >= 1, got {args.jobs}")
-    study = get_study(args.study, StudyOptions(quick=args.quick, seeds=args.seeds, overrides=tuple(args.overrides)))
-    out = Path(args.out) if args.out else Path("runs") / "studies" / (study.name + ("-quick" if args.quick else ""))
+    only = tuple(name.strip() for name in args.only.split(",") if name.strip()) if args.only else ()
+    study = get_study(args.study, StudyOptions(quick=args.quick, seeds=args.seeds, overrides=tuple(args.overrides),
+                                               only=only))
+    # a narrowed study gets its own folder, so that its report does not replace the whole study's
+    folder = study.name + ("-quick" if args.quick else "") + ("-only-" + slug("+".join(only)) if only else "")
+    out = Path(args.out) if args.out else Path("runs") / "studies" / folder
     flags = [args.study, *(["--quick"] if args.quick else []), *(["--seeds", str(args.seeds)] if args.seeds else []),
-             *args.overrides]
+             *(["--only", ",".join(only)] if only else []), *args.overrides]
     command = "ganforge study " + shlex.join(flags)
     try:
         result = run_study(study, out, jobs=args.jobs, command=command)

@@ -4,6 +4,7 @@
     ganforge study saturation                    # a built-in study -> runs/studies/saturation/report.md
     ganforge study mode-collapse --quick         # fewer steps and seeds
     ganforge study my-grid.yaml --jobs 2         # a study file: presets + overrides x seeds (see studies/spec.py)
+    ganforge study mode-collapse --only gan,pacgan   # only these rows (a label, or its preset before '@')
 
     from ganforge.studies import StudyOptions, get_study, run_study
     result = run_study(get_study("fgan", StudyOptions(seeds=1)), "runs/studies/fgan", jobs=2)
@@ -22,7 +23,7 @@ from ..config.parse import ConfigError
 from ..registry import Registry
 from . import clip_vs_gp, fgan, js_flat, mode_collapse, saturation
 from .runner import StudyError, StudyResult, run_study
-from .spec import Run, RunRecord, Study, StudyOptions, study_from_file
+from .spec import Run, RunRecord, Study, StudyOptions, select_configs, study_from_file
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,17 @@ for _study in (
 
 
 def get_study(name: str, options: StudyOptions | None = None) -> Study:
-    """A built-in study by name, or a study file (.yaml/.yml). Unknown names list the valid ones."""
+    """A built-in study by name, or a study file (.yaml/.yml), narrowed to `options.only` if given. Unknown names
+    list the valid ones."""
     options = options or StudyOptions()
     path = Path(name)
     if name.endswith((".yaml", ".yml")) or path.is_file():
         if not path.is_file():
             raise ConfigError(f"study file not found: {path}")
-        return study_from_file(path, options)
-    return STUDIES.get(name).build(options)
+        study = study_from_file(path, options)
+    else:
+        study = STUDIES.get(name).build(options)
+    return select_configs(study, options.only)
 
 
 def study_table() -> str:

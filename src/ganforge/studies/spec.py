@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,7 @@ class StudyOptions:
     quick: bool = False               # fewer steps / seeds: for a first look and for the README figures
     seeds: int | None = None          # seeds 0..seeds-1 instead of the study's default
     overrides: tuple[str, ...] = ()   # key=value for every training run (studies that train GANs only)
+    only: tuple[str, ...] = ()        # keep only these configs: a row label ("gan@ring8") or what precedes its '@'
 
 
 def slug(text: str) -> str:
@@ -111,6 +112,25 @@ def seed_list(seeds: Any, where: str) -> list[int]:
             raise ConfigError(f"'{where}' lists a seed twice: {seeds}")
         return list(seeds)
     raise ConfigError(f"'{where}' must be a count or a non-empty list of integers, got {seeds!r}")
+
+
+def select_configs(study: Study, only: Sequence[str]) -> Study:
+    """The study with only the runs whose config label, or the part of it before '@' (the preset of a
+    "preset@data" row), is in `only`; all of them when `only` is empty. A name that selects nothing is an error
+    that lists the names there are."""
+    if not only:
+        return study
+
+    def names(run: Run) -> set[str]:
+        return {run.config, run.config.split("@", 1)[0]}
+
+    missing = [name for name in only if not any(name in names(run) for run in study.runs)]
+    if missing:
+        known = ", ".join(dict.fromkeys(run.config.split("@", 1)[0] for run in study.runs))
+        rows = " (or one of their rows, e.g. " + repr(study.runs[0].config) + ")" if "@" in study.runs[0].config else ""
+        raise ConfigError(f"--only: {', '.join(repr(m) for m in missing)} selects no config of study "
+                          f"'{study.name}'; known: {known}{rows}")
+    return replace(study, runs=[run for run in study.runs if names(run) & set(only)])
 
 
 def check_runs(runs: Sequence[Run]) -> None:
