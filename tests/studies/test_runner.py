@@ -140,7 +140,9 @@ quick: {seeds: 1, overrides: [train.steps=2]}
         ("gan@ring8", 3), ("gan@ring8", 7), ("gan@grid25", 3), ("gan@grid25", 7),
         ("gp@ring8", 3), ("gp@ring8", 7), ("gp@grid25", 3), ("gp@grid25", 7)]
     gp = study.runs[-1]
-    assert gp.params == {"preset": "wgan-gp", "data": "grid25", "overrides": ["train.steps=5", "train.steps=6"]}
+    assert {k: gp.params[k] for k in ("preset", "data", "overrides")} == \
+        {"preset": "wgan-gp", "data": "grid25", "overrides": ["train.steps=5", "train.steps=6"]}
+    assert gp.params["resolved"]["train"]["steps"] == 6 and "seed" not in gp.params["resolved"]["train"]
     assert run_config(gp.params, gp.seed).train.steps == 6 and run_config(gp.params, gp.seed).train.seed == 7
     quick = study_from_file(path, StudyOptions(quick=True))
     assert [r.seed for r in quick.runs] == [0] * 4
@@ -204,6 +206,17 @@ def test_only_keeps_the_named_rows_and_names_the_known_ones():
         get_study("mode-collapse", StudyOptions(only=("pacgn", "gan", "gan@ring9")))
     with pytest.raises(ConfigError, match="known: gan, lsgan$"):
         select_configs(tiny_grid(), ["wgan"])
+
+
+def test_a_run_made_before_its_preset_changed_is_not_reused(tmp_path, monkeypatch):
+    from ganforge.config import presets
+
+    run_study(tiny_grid(seeds=(0,), steps=2), tmp_path, jobs=1, log=quiet([]))
+    gan = presets.PRESETS["gan"]
+    monkeypatch.setitem(presets.PRESETS, "gan", presets.Preset(gan.name, gan.summary, gan.source,
+                                                               {**gan.values, "optim.beta1": 0.9}, gan.points))
+    with pytest.raises(StudyError, match=r"gan/seed0 holds a run made with other settings \(differs in: params\)"):
+        run_study(tiny_grid(seeds=(0,), steps=2), tmp_path, jobs=1, log=quiet([]))
 
 
 def diverging_job(params, seed, run_dir):

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from ..config import Config
-from ..config.parse import ConfigError
+from ..config.parse import ConfigError, to_dict
 from .spec import Run, RunRecord, Study, check_overrides, check_runs
 
 # Reported by default: the PacGAN protocol (modes, % high quality, reverse KL, within-mode spread) and the critic's
@@ -112,6 +112,11 @@ def training_study(name: str, summary: str, configs: Sequence[tuple[str, str, st
         except ConfigError as err:
             raise ConfigError(f"study {name}, config '{label}': {err}") from None
         params["data"] = cfg.data.name
+        # what the preset and overrides resolve to today, in the run's spec: a run made before a preset changed
+        # (a ganforge upgrade) is then a run "made with other settings", never silently reused
+        resolved = to_dict(cfg)
+        del resolved["train"]["seed"]
+        params["resolved"] = resolved
         for seed in seeds:
             runs.append(Run(label, seed, train_job, params, tags={"preset": preset, "data": cfg.data.name}))
     check_runs(runs)
