@@ -101,10 +101,13 @@ _add(Preset(
     POINTS_MODEL))
 _add(Preset(
     "wgan-gp", "Wasserstein GAN with gradient penalty",
-    "Gulrajani et al. 2017 Algorithm 1: lambda 10, n_critic 5, Adam lr 1e-4, betas (0, 0.9), batch 64.",
+    "Gulrajani et al. 2017 Algorithm 1: lambda 10, n_critic 5, Adam lr 1e-4, betas (0, 0.9), batch 64. On 2-D "
+    "points D's rate is 1e-3 (ours; a two time-scale rule, Heusel et al. 2017): at the paper's equal rates the "
+    "critic lags G on our tight mixtures, and G chases a near-linear critic (ring8, 6,000 steps: 0, 8 and 8 modes "
+    "over seeds 0-2, at most 24% high quality; with 1e-3: 8 modes in each, 37-52%).",
     {"loss.name": "wgan", "reg.gp_weight": 10.0, "reg.gp_center": 1.0, "optim.name": "adam", "optim.g_lr": 1e-4,
      "optim.d_lr": 1e-4, "optim.beta1": 0.0, "optim.beta2": 0.9, "train.n_critic": 5, "train.batch_size": 64},
-    POINTS_MODEL))
+    {**POINTS_MODEL, "optim.d_lr": 1e-3}))
 _add(Preset(
     "lsgan", "least-squares GAN (0-1 coding)",
     "Mao et al. 2017: a=0, b=1, c=1; Adam lr 2e-4, beta1 0.5 (their Section 4), batch 64.",
