@@ -87,7 +87,8 @@ def test_presets_follow_their_papers():
         ("rmsprop", 5e-5, 0.01, 5, 64)
     assert (gp.reg.gp_weight, gp.train.n_critic, gp.optim.d_lr, gp.optim.beta1, gp.optim.beta2) == \
         (10.0, 5, 1e-4, 0.0, 0.9)
-    assert build_config("wgan-gp", "ring8").optim.d_lr == 1e-3 and gp.optim.g_lr == 1e-4  # two time-scales on points
+    points = build_config("wgan-gp", "ring8")
+    assert (points.optim.g_lr, points.optim.d_lr) == (1e-4, 1e-3)   # two time-scales on 2-D points (ours)
     assert (dc.optim.d_lr, dc.optim.beta1, dc.train.batch_size, dc.model.name) == (2e-4, 0.5, 128, "dcgan")
     assert build_config("gan-minimax").loss.name == "minimax" and build_config("gan").loss.name == "ns"
 

@@ -121,12 +121,15 @@ def select_configs(study: Study, only: Sequence[str]) -> Study:
     if not only:
         return study
 
+    def head(run: Run) -> str:           # "gan" of "gan@ring8"; a label without '@' is its own head
+        return run.config.split("@", 1)[0]
+
     def names(run: Run) -> set[str]:
-        return {run.config, run.config.split("@", 1)[0]}
+        return {run.config, head(run)}
 
     missing = [name for name in only if not any(name in names(run) for run in study.runs)]
     if missing:
-        known = ", ".join(dict.fromkeys(run.config.split("@", 1)[0] for run in study.runs))
+        known = ", ".join(dict.fromkeys(head(run) for run in study.runs))
         rows = " (or one of their rows, e.g. " + repr(study.runs[0].config) + ")" if "@" in study.runs[0].config else ""
         raise ConfigError(f"--only: {', '.join(repr(m) for m in missing)} selects no config of study "
                           f"'{study.name}'; known: {known}{rows}")
